@@ -1,0 +1,128 @@
+"""The `teczka` command: a thin layer over the library, one exception boundary.
+
+Each command parses its options, calls one library function and prints the result. Errors the
+user can act on (``TeczkaError``) become a Polish message and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline.edition import DEFAULT_EDITION, load_edition
+from pipeline.errors import TeczkaError, UsageError
+
+edition_option = click.option(
+    "--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True,
+    help="Programme edition (id such as 2020 or 2022, or a path to an edition TOML file).",
+)
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into a clean message and exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TeczkaError as exc:
+            click.secho(f"Błąd: {exc.message}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Przerwano.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="teczka")
+def main() -> None:
+    """Teczka JST: forms, validation and documents for ORE's advisory programme."""
+
+
+@main.command("forms")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("forms/puste"), show_default=True)
+@edition_option
+@user_errors
+def forms_command(out_dir: Path, edition_id: str) -> None:
+    """Write the blank forms (one workbook per form)."""
+    from pipeline.blank_forms import write_blank_forms
+
+    for path in write_blank_forms(out_dir, load_edition(edition_id)):
+        click.echo(f"zapisano {path}")
+
+
+@main.command("samples")
+@click.option("--source", type=click.Path(path_type=Path), default=Path("tests/data/sample_units"), show_default=True)
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
+@edition_option
+@user_errors
+def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
+    """Regenerate the sample units' filled forms from their JSON source."""
+    from pipeline.blank_forms import write_sample_forms
+
+    written = write_sample_forms(source, forms_dir, load_edition(edition_id))
+    click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
+
+
+@main.command("validate")
+@click.argument("forms_dir", type=click.Path(path_type=Path), default=Path("forms"))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@edition_option
+@user_errors
+def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
+    """Validate the filled forms of every unit under FORMS_DIR."""
+    from pipeline.validate import discover_units, validate_unit
+
+    if not forms_dir.is_dir():
+        raise UsageError(f"Nie ma katalogu {forms_dir}.")
+    edition = load_edition(edition_id)
+    results = [validate_unit(folder, edition, Path.cwd()) for folder in discover_units(forms_dir)]
+    if as_json:
+        click.echo(json.dumps([_unit_json(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            _print_unit(result)
+        invalid = sum(r.status == "invalid" for r in results)
+        click.echo(f"\nJednostek: {len(results)}; z błędami: {invalid}.")
+    sys.exit(1 if any(r.status == "invalid" for r in results) else 0)
+
+
+_STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
+
+
+def _unit_json(result: Any) -> dict[str, Any]:
+    card = result.unit.card
+    return {
+        "id": result.unit_id,
+        "name": card.jst.name if card else None,
+        "teryt": card.jst.terc if card else None,
+        "status": result.status,
+        "stage": result.stage,
+        "errors": [p.as_dict() for p in result.errors],
+        "warnings": [p.as_dict() for p in result.warnings],
+    }
+
+
+def _print_unit(result: Any) -> None:
+    card = result.unit.card
+    name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
+    colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
+    click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
+    click.secho(_STATUS_PL[result.status], fg=colour)
+    for problem in result.problems:
+        mark = "błąd" if problem.severity == "error" else "uwaga"
+        value = f" [wartość: {problem.value}]" if problem.value else ""
+        click.echo(f"  {mark}: {problem.file}: {problem.describe()}{value}")
+
+
+if __name__ == "__main__":
+    main()

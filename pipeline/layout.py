@@ -1,0 +1,186 @@
+"""Where every field lives in the workbooks: forms, sheets, rows and columns.
+
+Positions are derived, never typed by hand: a record sheet lists its model's fields one per
+row (label in column A, value in column B, help in column C); a table sheet has one column per
+field (labels in the header row) and one row per item. The version stamp is a hash of this
+layout, so a form made from an older layout is recognised and named in the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+from typing import Literal, get_args, get_origin
+
+from openpyxl.utils import get_column_letter
+from pydantic import BaseModel
+
+from pipeline import models
+from pipeline.fields import FormField
+
+TITLE_ROW = 1
+INSTRUCTION_ROW = 2
+HEADER_ROW = 4
+FIRST_DATA_ROW = 5
+RECORD_LABEL_COLUMN = "A"
+RECORD_VALUE_COLUMN = "B"
+RECORD_HELP_COLUMN = "C"
+STAMP_SHEET = "Wersja"
+LISTS_SHEET = "Listy"
+INSTRUCTIONS_SHEET = "Instrukcja"
+STAMP_MARK = "teczka-jst-formularz"
+
+FieldKind = Literal["text", "long_text", "date", "time", "integer", "amount"]
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    name: str
+    spec: FormField
+    kind: FieldKind
+    required: bool
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    title: str  # the sheet name the user sees
+    attr: str  # the attribute of the form model
+    model: type[models.SheetModel]
+    kind: Literal["record", "table"]
+    instruction: str
+    rows: int = 1  # pre-formatted rows in a table sheet
+    optional: bool = False  # an empty optional record sheet is simply absent
+
+    @property
+    def fields(self) -> tuple[FieldLayout, ...]:
+        return _fields_of(self.model)
+
+    def field(self, name: str) -> FieldLayout:
+        return next(f for f in self.fields if f.name == name)
+
+    def column_of(self, name: str) -> str:
+        """Column letter of a field in a table sheet (default layout)."""
+        index = [f.name for f in self.fields].index(name)
+        return get_column_letter(index + 1)
+
+    def row_of(self, name: str) -> int:
+        """Row of a field in a record sheet (default layout)."""
+        return FIRST_DATA_ROW + [f.name for f in self.fields].index(name)
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    key: str  # attribute of models.Unit
+    file_name: str
+    title: str
+    purpose: str
+    stage: int  # the cycle stage this form documents
+    sheets: tuple[SheetLayout, ...]
+
+    @property
+    def model(self) -> type[BaseModel]:
+        return models.FORM_MODELS[self.key]
+
+    def sheet(self, attr: str) -> SheetLayout:
+        return next(s for s in self.sheets if s.attr == attr)
+
+    @property
+    def version(self) -> str:
+        """A short hash of everything that decides where values are read from."""
+        digest = hashlib.sha256()
+        for sheet in self.sheets:
+            digest.update(f"{sheet.title}|{sheet.attr}|{sheet.kind}\n".encode())
+            for f in sheet.fields:
+                digest.update(f"{f.name}|{f.spec.label}|{f.kind}\n".encode())
+        return digest.hexdigest()[:12]
+
+
+def _kind_of(annotation: object) -> tuple[FieldKind, bool]:
+    required = True
+    args = get_args(annotation)
+    if get_origin(annotation) is not None and type(None) in args:
+        required = False
+        annotation = next(a for a in args if a is not type(None))
+    base = get_args(annotation)[0] if get_args(annotation) else annotation
+    meta = get_args(annotation)[1:] if get_args(annotation) else ()
+    from pipeline.fields import _clean_paragraphs  # the marker of LongText
+
+    if base is date:
+        return "date", required
+    if base is time:
+        return "time", required
+    if base is int:
+        return "integer", required
+    if base is Decimal:
+        return "amount", required
+    long_text = any(getattr(m, "func", None) is _clean_paragraphs for m in meta)
+    return ("long_text" if long_text else "text"), required
+
+
+def _fields_of(model: type[BaseModel]) -> tuple[FieldLayout, ...]:
+    out = []
+    for name, info in model.model_fields.items():
+        spec = models.form_field(model, name)
+        kind, _ = _kind_of(info.annotation)
+        out.append(FieldLayout(name, spec, kind, info.is_required()))
+    return tuple(out)
+
+
+FORMS: tuple[FormLayout, ...] = (
+    FormLayout(
+        "card", "1_karta_jst.xlsx", "Karta JST i wybór obszaru wsparcia",
+        "Dane JST, skład zespołu JST i teamu doradczego oraz wybrany obszar wsparcia (etap 1).", 1,
+        (
+            SheetLayout("Karta JST", "jst", models.JstCard, "record", "Dane jednostki samorządu terytorialnego."),
+            SheetLayout("Zespół JST", "team", models.TeamMember, "table", "Jeden wiersz = jedna osoba z zespołu JST.", rows=8),
+            SheetLayout("Zespół doradczy", "advisers", models.Adviser, "table", "Team doradczy: po jednej osobie w każdej roli.", rows=4),
+            SheetLayout("Wybór obszaru", "area_choice", models.AreaChoice, "record", "Etap 1: wybór jednego z 12 obszarów wsparcia."),
+        ),
+    ),
+    FormLayout(
+        "diagnosis", "2_diagnoza.xlsx", "Diagnoza potrzeb i priorytety rozwojowe",
+        "Diagnoza potrzeb w wybranym obszarze i wybór priorytetów rozwojowych (etap 2).", 2,
+        (
+            SheetLayout("Diagnoza", "info", models.DiagnosisInfo, "record", "Etap 2: opis stanu obecnego."),
+            SheetLayout("Źródła danych", "sources", models.DataSource, "table", "Z jakich danych korzystał zespół.", rows=20),
+            SheetLayout("Problemy", "problems", models.DiagnosedProblem, "table", "Problemy zidentyfikowane w diagnozie.", rows=20),
+            SheetLayout("Potrzeby", "needs", models.Need, "table", "Potrzeby i to, kogo dotyczą.", rows=20),
+            SheetLayout("Priorytety", "priorities", models.Priority, "table", "Priorytety rozwojowe w kolejności ważności (ranga 1 = najważniejszy).", rows=10),
+        ),
+    ),
+    FormLayout(
+        "hdr", "3_hdr.xlsx", "Harmonogram działań rozwojowych (HDR)",
+        "Cele, działania, ryzyka i kierunki wdrożenia (etapy 3 i 4).", 3,
+        (
+            SheetLayout("HDR", "info", models.HdrInfo, "record", "Etap 3: okres i cel główny harmonogramu."),
+            SheetLayout("Cele", "goals", models.Goal, "table", "Cele szczegółowe; każdy służy jednemu priorytetowi z diagnozy.", rows=20),
+            SheetLayout("Działania", "actions", models.Action, "table", "Jeden wiersz = jedno działanie HDR.", rows=80),
+            SheetLayout("Ryzyka", "risks", models.Risk, "table", "Ryzyka i sposoby przeciwdziałania.", rows=15),
+            SheetLayout("Kierunki wdrożenia", "directions", models.Direction, "table", "Etap 4: kierunki wdrożenia oraz wybrane narzędzia i rozwiązania zarządcze.", rows=15),
+        ),
+    ),
+    FormLayout(
+        "meetings", "4_spotkania.xlsx", "Spotkania doradcze",
+        "Notatki ze spotkań doradczych w siedzibie JST i on-line (etap 5).", 5,
+        (
+            SheetLayout("Spotkania", "meetings", models.Meeting, "table", "Jeden wiersz = jedno spotkanie doradcze.", rows=40),
+            SheetLayout("Zadania", "tasks", models.MeetingTask, "table", "Zadania ustalone na spotkaniach.", rows=80),
+        ),
+    ),
+    FormLayout(
+        "summary", "5_podsumowanie.xlsx", "Podsumowanie udziału w programie",
+        "Podsumowanie dla ORE w jednej z trzech form.", 5,
+        (
+            SheetLayout("Podsumowanie", "info", models.SummaryInfo, "record", "Wybierz formę podsumowania i wypełnij tylko jej arkusz."),
+            SheetLayout("Dobra praktyka", "good_practice", models.GoodPractice, "record", "Opis dobrej praktyki samorządowej według struktury ORE (I.1–8, II, III).", optional=True),
+            SheetLayout("Studium refleksji", "reflection", models.Reflection, "record", "Studium refleksji: cztery etapy dyskusji zogniskowanej.", optional=True),
+            SheetLayout("Minireportaż", "reportage", models.Reportage, "record", "Minireportaż; wywiad wpisz w arkuszu Wywiad.", optional=True),
+            SheetLayout("Wywiad", "interview", models.InterviewItem, "table", "Pytania i odpowiedzi wywiadu do minireportażu.", rows=20),
+        ),
+    ),
+)
+FORMS_BY_KEY = {form.key: form for form in FORMS}
+FORMS_BY_FILE = {form.file_name: form for form in FORMS}
+
