@@ -72,7 +72,7 @@ def parse_date(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise PydanticCustomError("date_number", "Liczba zamiast daty. " + DATE_HINT)
     text = str(value).strip().rstrip(".") if isinstance(value, str) else str(value)
-    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([.\-/])\s*", r"\1", re.sub(r"\s+", " ", text))
     if m := _DATE_DMY.match(text.strip()):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
     elif m := _DATE_ISO.match(text.strip()):
