@@ -143,7 +143,7 @@ class HdrInfo(SheetModel):
 
 class Goal(SheetModel):
     number: Annotated[Text, FormField("Nr celu", "Numer priorytetu i kolejny numer celu, np. 1.1, 1.2, 2.1.", 9)]
-    priority: Annotated[Integer, FormField("Priorytet (ranga)", "Ranga priorytetu z diagnozy, któremu służy cel.", 10), Field(ge=1)]
+    priority: Annotated[Integer, FormField("Priorytet (ranga)", "Ranga priorytetu z diagnozy, któremu służy cel.", 13), Field(ge=1)]
     description: Annotated[LongText, FormField("Cel szczegółowy", "Cel sformułowany tak, by dało się sprawdzić jego osiągnięcie.", 60)]
 
 

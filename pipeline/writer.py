@@ -74,7 +74,8 @@ def _fixed_zip(data: bytes) -> bytes:
 
 def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> None:
     ws.title = layout.INSTRUCTIONS_SHEET
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 100
+    _print_setup(ws, landscape=False)
     lines: list[tuple[str, Font | None]] = [
         (form.title, Font(bold=True, size=14)),
         (f"{edition.name}. {edition.organiser}.", Font(italic=True)),
@@ -131,7 +132,17 @@ def _stamp_sheet(book: Workbook, form: layout.FormLayout, edition: Edition) -> N
     ws.protection.sheet = True
 
 
+def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
+    """A4, fitted to the page width, so a printed or PDF form shows whole rows."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout) -> None:
+    _print_setup(ws)
     ws.cell(row=layout.TITLE_ROW, column=1, value=f"{form.title} — {sheet.title}").font = Font(bold=True, size=13)
     ws.cell(row=layout.INSTRUCTION_ROW, column=1, value=sheet.instruction).font = _HELP_FONT
 
@@ -206,8 +217,8 @@ def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLay
         _validation(ws, f, lists, f"B{row}")
         help_cell = ws.cell(row=row, column=3, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
         help_cell.font, help_cell.alignment = _HELP_FONT, _WRAP_TOP
-        if f.kind == "long_text":
-            ws.row_dimensions[row].height = 75
+        help_lines = -(-len(help_cell.value or "") // 55)
+        ws.row_dimensions[row].height = 75 if f.kind == "long_text" else max(20, 15 * help_lines)
     ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = ws.protection.formatRows = False
@@ -231,6 +242,7 @@ def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayo
             _input_cell(ws, layout.FIRST_DATA_ROW + index, column, f, value)
         _validation(ws, f, lists, f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
     ws.row_dimensions[layout.HEADER_ROW].height = 45
+    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
     ws.freeze_panes = f"B{layout.FIRST_DATA_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = ws.protection.formatRows = False
