@@ -1,0 +1,298 @@
+"""The file-system edge: deterministic ZIPs, atomic writes, safe paths, checksums, a run lock.
+
+Everything the pipeline writes goes through here, so that the same input gives byte-identical
+output (fixed ZIP times and attributes, normalised .docx metadata) and an interrupted run never
+leaves a half-written file or folder behind. Standard library only, apart from lxml (installed
+with python-docx) for the .docx core properties.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_CREATE_SYSTEM = 3  # Unix, so that external_attr carries the file mode
+ZIP_FILE_MODE = 0o644 << 16
+ZIP_COMPRESS_LEVEL = 6
+CONTENT_TYPES = "[Content_Types].xml"
+CORE_PROPERTIES = "docProps/core.xml"
+LOCK_FILE_NAME = ".teczka.lock"
+_CHUNK = 1 << 20
+
+_NS_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+_NS_DCTERMS = "http://purl.org/dc/terms/"
+_NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+class UnsafePathError(ValueError):
+    """A path built from user-controlled parts would leave its root folder."""
+
+
+class LockedError(RuntimeError):
+    """Another run holds the output folder's lock."""
+
+    def __init__(self, directory: Path, lockfile: Path, pid: int | None = None) -> None:
+        super().__init__(
+            f"Inne uruchomienie teczki zapisuje już do katalogu {directory} "
+            f"(blokada {lockfile}). Poczekaj, aż się zakończy."
+        )
+        self.directory = directory
+        self.lockfile = lockfile
+        self.pid = pid  # of the holder, as it wrote into the lock file (informational)
+
+
+# --- deterministic ZIP ----------------------------------------------------------------------
+
+
+def write_zip(
+    target: Path | BinaryIO,
+    entries: Iterable[tuple[str, bytes]],
+    *,
+    date_time: tuple[int, int, int, int, int, int] = FIXED_ZIP_TIME,
+    compress: bool = True,
+) -> None:
+    """Write a ZIP whose bytes depend only on the entries: same entries, same archive.
+
+    Entries are stored in the order given. Every entry gets the same time, mode (0644) and
+    creator system, DEFLATE at a fixed level (or STORED), no extra fields and no comments.
+    A ``Path`` target is written atomically.
+    """
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    seen: set[str] = set()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            if name in seen:
+                raise ValueError(f"Plik „{name}” występuje w archiwum dwukrotnie.")
+            seen.add(name)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.create_system = ZIP_CREATE_SYSTEM
+            info.external_attr = ZIP_FILE_MODE
+            info.compress_type = method
+            archive.writestr(
+                info,
+                data,
+                compress_type=method,
+                compresslevel=ZIP_COMPRESS_LEVEL if compress else None,
+            )
+    if isinstance(target, Path):
+        atomic_write_bytes(target, buffer.getvalue())
+    else:
+        target.write(buffer.getvalue())
+
+
+def normalize_docx(data: bytes, *, modified: datetime) -> bytes:
+    """Rewrite a .docx so that identical documents give identical bytes.
+
+    "[Content_Types].xml" comes first, the other parts keep their order; ZIP times are fixed;
+    ``dcterms:created`` and ``dcterms:modified`` become ``modified`` (UTC, ISO 8601 with "Z";
+    a naive ``modified`` is taken as UTC)
+    and ``cp:lastPrinted`` (a run-time timestamp) is removed. Other parts are copied unchanged.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        names = [info.filename for info in source.infolist()]
+        parts = {name: source.read(name) for name in names}
+    if CONTENT_TYPES in names:
+        names.remove(CONTENT_TYPES)
+        names.insert(0, CONTENT_TYPES)
+    if CORE_PROPERTIES in parts:
+        parts[CORE_PROPERTIES] = _normalize_core(parts[CORE_PROPERTIES], modified)
+    out = io.BytesIO()
+    write_zip(out, ((name, parts[name]) for name in names))
+    return out.getvalue()
+
+
+def _normalize_core(xml: bytes, modified: datetime) -> bytes:
+    from lxml import etree  # installed with python-docx
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(xml, parser)
+    if modified.tzinfo is not None:
+        modified = modified.astimezone(UTC)
+    stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for local in ("created", "modified"):
+        element = root.find(f"{{{_NS_DCTERMS}}}{local}")
+        if element is None:
+            element = etree.SubElement(root, f"{{{_NS_DCTERMS}}}{local}")
+            element.set(f"{{{_NS_XSI}}}type", "dcterms:W3CDTF")
+        element.text = stamp
+    for element in root.findall(f"{{{_NS_CP}}}lastPrinted"):
+        root.remove(element)
+    standalone = root.getroottree().docinfo.standalone
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=standalone)
+
+
+# --- atomic writes --------------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the new one."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_replace_dir(staging: Path, final: Path) -> None:
+    """Put a completed ``staging`` folder in place of ``final`` (same file system).
+
+    An existing ``final`` is renamed aside first and removed only after ``staging`` has taken
+    its name; if that rename fails, the old folder is put back. ``final`` is therefore always
+    either the complete old folder or the complete new one, never a mix.
+    """
+    staging, final = Path(staging), Path(final)
+    if not staging.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "Brak katalogu roboczego", str(staging))
+    old: Path | None = None
+    if final.exists() or final.is_symlink():
+        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
+        old.rmdir()  # only the unique name is wanted
+        os.rename(final, old)
+    try:
+        os.rename(staging, final)
+    except BaseException:
+        if old is not None:
+            os.rename(old, final)
+        raise
+    _fsync_dir(final.parent)
+    if old is not None:
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- paths and checksums --------------------------------------------------------------------
+
+
+def safe_child(root: Path, *parts: str) -> Path:
+    """``root`` joined with ``parts``, resolved; raises ``UnsafePathError`` if it leaves root.
+
+    Rejects absolute parts, ``..`` that climbs out and symlinks that point outside root.
+    """
+    root = Path(root)
+    name = "/".join(str(part) for part in parts)
+
+    def unsafe() -> UnsafePathError:
+        return UnsafePathError(f"Niedozwolona ścieżka: „{name}” wychodzi poza katalog {root}.")
+
+    if any(os.path.isabs(part) or "\x00" in str(part) for part in parts):
+        raise unsafe()
+    base = root.resolve(strict=False)
+    candidate = root.joinpath(*parts).resolve(strict=False)
+    if not candidate.is_relative_to(base):
+        raise unsafe()
+    return candidate
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- run lock -------------------------------------------------------------------------------
+
+
+class RunLock:
+    """Exclusive lock on ``<directory>/.teczka.lock`` for the duration of a run.
+
+    Uses ``flock``, so the kernel releases it when the holder exits or dies. If another run
+    holds it, waits up to ``wait`` seconds (polling every ``poll`` seconds), then raises
+    ``LockedError``. The lock file holds the holder's pid, for information only.
+    """
+
+    def __init__(self, directory: Path, *, wait: float = 0.0, poll: float = 0.1) -> None:
+        self.directory = Path(directory)
+        self.lockfile = self.directory / LOCK_FILE_NAME
+        self.wait = wait
+        self.poll = poll
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            raise RuntimeError("RunLock is already held by this object")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lockfile, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        deadline = time.monotonic() + max(self.wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    pid = _read_pid(fd)
+                    os.close(fd)
+                    raise LockedError(self.directory, self.lockfile, pid) from None
+                time.sleep(min(self.poll, max(deadline - time.monotonic(), 0.0)) or 0.01)
+            except BaseException:
+                os.close(fd)
+                raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None
