@@ -96,6 +96,76 @@ def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
     sys.exit(1 if any(r.status == "invalid" for r in results) else 0)
 
 
+@main.command("build")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF/A conversion (quick iterations, measuring the docx stage).")
+@click.option("--no-html", is_flag=True, help="Skip the HTML for publication.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild every unit, even when nothing changed.")
+@click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True, help="Seconds per document for LibreOffice.")
+@edition_option
+@user_errors
+def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: bool, no_html: bool,
+                  jobs: int | None, force: bool, timeout: float, edition_id: str) -> None:
+    """Build every unit under --forms into --out: documents, PDF/A, HTML, bundles and reports."""
+    from pipeline.build import BuildOptions, build
+    from pipeline.console import BuildConsole
+
+    options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
+                           templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
+                           conversion_timeout=timeout)
+    if jobs:
+        options.jobs = jobs
+    console = BuildConsole()
+    summary = build(options, progress=console.progress, echo=click.echo)
+    console.finish(summary)
+    sys.exit(summary.exit_code)
+
+
+@main.command("verify")
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@user_errors
+def verify_command(bundles: tuple[Path, ...]) -> None:
+    """Re-check bundles against their manifests (checksums, sizes, missing or extra files)."""
+    from pipeline.bundle import verify_bundle
+
+    failed = 0
+    for path in bundles:
+        problems = verify_bundle(path)
+        if problems:
+            failed += 1
+            click.secho(f"{path}: NIEZGODNA", fg="red")
+            for problem in problems:
+                click.echo(f"  {problem}")
+        else:
+            click.secho(f"{path}: zgodna z manifestem", fg="green")
+    sys.exit(1 if failed else 0)
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """Word templates."""
+
+
+@templates_group.command("check")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@edition_option
+@user_errors
+def templates_check_command(templates_dir: Path, edition_id: str) -> None:
+    """Check every template: tags that parse, variables the pipeline provides, tags split by Word."""
+    from pipeline.template_check import check_templates, format_issues
+
+    issues = check_templates(templates_dir, load_edition(edition_id))
+    if issues:
+        click.echo(format_issues(issues))
+    errors = [i for i in issues if i.severity == "error"]
+    click.echo(f"Szablony: {'błędy: ' + str(len(errors)) if errors else 'w porządku'}"
+               f" (ostrzeżenia: {len(issues) - len(errors)}).")
+    sys.exit(1 if errors else 0)
+
+
 _STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
 
 

@@ -1,0 +1,231 @@
+"""The orchestrator: forms → validation → documents → PDF/A and HTML → bundles → reports.
+
+Only this module (and the file-system edge it calls) writes to the output folder. Units are
+independent: one unit's broken form, failed conversion or template error is recorded in the
+report and the others are built. A unit's outputs are assembled in a staging folder and moved
+into place only when complete; the incremental state is saved only after the moves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.edition import Edition
+from pipeline.errors import SetupError, UsageError
+from pipeline.files import RunLock, atomic_replace_dir, atomic_write_bytes
+from pipeline.state import BuildState, UnitState, global_key, quick_source_check, rebuild_reason
+from pipeline.validate import discover_units, form_files
+from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit
+
+CHUNK_UNITS = 64
+STAGING_DIR = ".staging"
+BUNDLES_DIR = "paczki"
+
+
+@dataclass
+class BuildOptions:
+    forms_dir: Path
+    out_dir: Path
+    edition: Edition
+    templates_dir: Path = Path("templates")
+    repo_root: Path = field(default_factory=Path.cwd)
+    pdf: bool = True
+    html: bool = True
+    jobs: int = max(1, min(os.cpu_count() or 1, 4))
+    force: bool = False
+    conversion_timeout: float = 120.0
+    soffice: str | None = None
+
+
+@dataclass
+class BuildSummary:
+    units: list[dict[str, Any]]
+    rebuilt: dict[str, str]  # unit id -> reason
+    documents: int
+    report_dir: Path
+
+    def count(self, status: str) -> int:
+        return sum(1 for unit in self.units if unit["status"] == status)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count("invalid") or self.count("failed") else 0
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def build(options: BuildOptions, progress: Progress | None = None, echo: Callable[[str], None] = print) -> BuildSummary:
+    """Build every unit under the forms folder into the output folder."""
+    if not options.forms_dir.is_dir():
+        raise UsageError(f"Nie ma katalogu z formularzami: {options.forms_dir}.")
+    folders = discover_units(options.forms_dir)
+    if not folders:
+        raise UsageError(f"W katalogu {options.forms_dir} nie ma żadnej jednostki (podkatalogu z formularzami).")
+    try:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        probe = options.out_dir / ".teczka-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SetupError(f"Nie można zapisywać w katalogu {options.out_dir}: {exc.strerror or exc}.") from None
+    with RunLock(options.out_dir, wait=0):
+        return _build_locked(options, folders, progress or (lambda *_: None), echo)
+
+
+def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress,
+                  echo: Callable[[str], None]) -> BuildSummary:
+    from pipeline.render import template_hashes
+
+    state = BuildState.load(options.out_dir)
+    key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
+    templates = template_hashes(options.templates_dir)
+    staging_root = options.out_dir / STAGING_DIR
+    shutil.rmtree(staging_root, ignore_errors=True)  # leftovers of an interrupted run
+    entries: dict[str, dict[str, Any]] = {}
+    rebuilt: dict[str, str] = {}
+    pending: list[UnitJob] = []
+    for folder in folders:
+        job = _plan(folder, options, state, key, templates, staging_root)
+        if job is None:
+            entries[folder.name] = state.units[folder.name].report
+        else:
+            pending.append(job)
+    documents = 0
+    if pending:
+        converter = _converter(options) if options.pdf else None
+        try:
+            with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+                done = len(folders) - len(pending)
+                for chunk in _chunks(pending, CHUNK_UNITS):
+                    progress("dokumenty", done, len(folders))
+                    results = list(pool.map(build_unit, chunk))
+                    unchanged = [r for r in results if r.unchanged]
+                    for result in unchanged:
+                        state.units[result.unit_id].sources = result.sources
+                        entries[result.unit_id] = state.units[result.unit_id].report
+                    changed = [r for r in results if not r.unchanged]
+                    if converter is not None and changed:
+                        progress("PDF/A", done, len(folders))
+                        _convert(converter, changed)
+                    finished = list(pool.map(finish_unit, changed)) if changed else []
+                    for result in finished:
+                        _publish(result, options, state, key, entries, rebuilt)
+                        documents += len([d for d in result.report["documents"] if d.endswith(".docx")])
+                    done += len(chunk)
+                    state.save()
+                    progress("gotowe", done, len(folders))
+        finally:
+            if converter is not None:
+                converter.close()
+            shutil.rmtree(staging_root, ignore_errors=True)
+    for stale in set(state.units) - {f.name for f in folders}:
+        del state.units[stale]
+    state.save()
+    units = [entries[f.name] for f in folders]
+    _write_reports(options, units)
+    return BuildSummary(units, rebuilt, documents, options.out_dir)
+
+
+def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
+          templates: dict[str, str], staging_root: Path) -> UnitJob | None:
+    """A job for a unit that may have changed; None when stat data prove it did not."""
+    previous = state.units.get(folder.name)
+    files = {p.name: p for p in form_files(folder)}
+    quick = {}
+    if previous is not None and not options.force:
+        quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
+        outputs_present = all((options.repo_root / d).exists() for d in previous.report.get("documents", []))
+        if rebuild_reason(folder.name, state, quick, key, templates, outputs_present) is None:
+            return None
+    return UnitJob(
+        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
+        templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
+        out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
+        previous=None if (previous is None or options.force) else vars(previous),
+    )
+
+
+def _chunks(items: list[UnitJob], size: int) -> Iterator[list[UnitJob]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _converter(options: BuildOptions):  # type: ignore[no-untyped-def]
+    from pipeline.convert import ConverterUnavailable, PdfConverter
+
+    try:
+        converter = PdfConverter(workers=min(2, options.jobs), timeout_per_document=options.conversion_timeout,
+                                 soffice=options.soffice, profile_root=options.out_dir / ".libreoffice")
+        converter.__enter__()
+        return converter
+    except ConverterUnavailable as exc:
+        raise SetupError(str(exc)) from None
+
+
+def _convert(converter: Any, results: list[UnitResult]) -> None:
+    """Convert every .docx of the changed units; a failure marks its unit failed."""
+    from pipeline.convert import ConversionJob
+
+    jobs = []
+    owners = []
+    for result in results:
+        for document in result.documents:
+            source = result.staging / document["file"]
+            jobs.append(ConversionJob(source=source, target=source.with_suffix(".pdf")))
+            owners.append(result)
+    for outcome, owner in zip(converter.convert(jobs), owners, strict=True):
+        if not outcome.ok:
+            owner.failures.append(f"{outcome.job.source.name}: {outcome.error}")
+
+
+def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: str,
+             entries: dict[str, dict[str, Any]], rebuilt: dict[str, str]) -> None:
+    """Move a finished unit's files into place, then record it in the state."""
+    entries[result.unit_id] = result.report
+    rebuilt[result.unit_id] = result.reason
+    if result.report["status"] == "failed":
+        state.units.pop(result.unit_id, None)  # try again next time
+        return
+    final = options.out_dir / result.unit_id
+    atomic_replace_dir(result.staging, final)
+    if result.bundle_name:
+        bundles = options.out_dir / BUNDLES_DIR
+        bundles.mkdir(exist_ok=True)
+        for old in bundles.glob(f"*{result.bundle_suffix}"):
+            if old.name != result.bundle_name:
+                old.unlink()
+        os.replace(final / result.bundle_name, bundles / result.bundle_name)
+    state.units[result.unit_id] = UnitState(sources=result.sources, global_key=key,
+                                            templates=result.templates, report=result.report)
+
+
+def _write_reports(options: BuildOptions, units: list[dict[str, Any]]) -> None:
+    from pipeline.report.model import report_json_bytes
+    from pipeline.report.spreadsheet import build_coordinator_workbook
+    from pipeline.report.status_page import build_status_page
+
+    edition = options.edition
+    report = {
+        "edition": {"id": edition.id, "name": edition.name, "start": edition.start.isoformat(),
+                    "end": edition.end.isoformat()},
+        "tool_version": __version__,
+        "stages": list(edition.stages),
+        "areas": [{"id": a.id, "label": a.label} for a in edition.areas],
+        "units": units,
+    }
+    atomic_write_bytes(options.out_dir / "report.json", report_json_bytes(report))
+    atomic_write_bytes(options.out_dir / "raport.xlsx", build_coordinator_workbook(report))
+    atomic_write_bytes(options.out_dir / "index.html", build_status_page(report).encode("utf-8"))
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

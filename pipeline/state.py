@@ -1,0 +1,119 @@
+"""Incremental builds: decide which units must be rebuilt, and why.
+
+The decision rests on content, not clocks. A unit is rebuilt when the content of one of its
+forms changed (a re-saved but unchanged workbook changes nothing), when a template it uses
+changed, or when the edition file, the tool version or the build options changed. Stat
+information (size, mtime) is only a shortcut to skip hashing files that did not move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.files import atomic_write_bytes, sha256_file
+
+STATE_FILE = ".teczka-state.json"
+STATE_VERSION = 1
+
+
+@dataclass
+class SourceFingerprint:
+    """What we know about one input file: its stat, its bytes' hash and its content hash."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    content: str  # hash of the values read from it (survives a re-save that changes nothing)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256, "content": self.content}
+
+
+@dataclass
+class UnitState:
+    """What the last successful build of a unit was made from, and what it produced."""
+
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    global_key: str = ""
+    templates: dict[str, str] = field(default_factory=dict)  # template file -> sha256
+    report: dict[str, Any] = field(default_factory=dict)  # the unit's entry in report.json
+
+
+@dataclass
+class BuildState:
+    path: Path
+    units: dict[str, UnitState] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out_dir: Path) -> BuildState:
+        path = out_dir / STATE_FILE
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("version") != STATE_VERSION:
+                return cls(path)
+            units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
+            return cls(path, units)
+        except (OSError, ValueError, TypeError, KeyError):
+            return cls(path)  # no state, or a damaged one: rebuild everything
+
+    def save(self) -> None:
+        payload = {"version": STATE_VERSION,
+                   "units": {uid: vars(state) for uid, state in sorted(self.units.items())}}
+        atomic_write_bytes(self.path, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def global_key(edition_fingerprint: str, tool_version: str, options: dict[str, Any]) -> str:
+    """Everything that, when changed, rebuilds every unit."""
+    text = json.dumps([edition_fingerprint, tool_version, options], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def content_hash(data: Any) -> str:
+    """Hash of the values read from a workbook (positions included)."""
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def quick_source_check(path: Path, previous: dict[str, Any] | None) -> SourceFingerprint | None:
+    """The stored fingerprint if the file certainly did not change (same stat or same bytes)."""
+    if previous is None:
+        return None
+    stat = path.stat()
+    if stat.st_size == previous["size"] and stat.st_mtime_ns == previous["mtime_ns"]:
+        return SourceFingerprint(**previous)
+    if stat.st_size == previous["size"] and sha256_file(path) == previous["sha256"]:
+        return SourceFingerprint(stat.st_size, stat.st_mtime_ns, previous["sha256"], previous["content"])
+    return None
+
+
+def rebuild_reason(unit_id: str, state: BuildState, sources: dict[str, SourceFingerprint | None],
+                   key: str, templates: dict[str, str], outputs_present: bool) -> str | None:
+    """Why a unit must be rebuilt (Polish, for the terminal), or None when it is up to date.
+
+    ``sources`` maps each input file name to its fingerprint, or None when only a full read
+    can tell (the caller then reads it and calls again with the content hash filled in).
+    """
+    previous = state.units.get(unit_id)
+    if previous is None:
+        return "nowa jednostka"
+    if previous.global_key != key:
+        return "zmiana edycji, wersji programu lub opcji budowania"
+    if set(sources) != set(previous.sources):
+        added = sorted(set(sources) - set(previous.sources))
+        removed = sorted(set(previous.sources) - set(sources))
+        parts = [f"nowy plik {', '.join(added)}"] if added else []
+        parts += [f"usunięto plik {', '.join(removed)}"] if removed else []
+        return "; ".join(parts)
+    for name, fingerprint in sorted(sources.items()):
+        if fingerprint is None or fingerprint.content != previous.sources[name]["content"]:
+            return f"zmiana w {name}"
+    for name, digest in sorted(previous.templates.items()):
+        if templates.get(name) != digest:
+            return f"zmiana szablonu {name}"
+    if not outputs_present:
+        return "brak plików wynikowych"
+    return None

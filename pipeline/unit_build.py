@@ -1,0 +1,279 @@
+"""Building one unit, in a worker process: validate, render, then finish (PDF pins, HTML, bundle).
+
+``build_unit`` and ``finish_unit`` take and return plain picklable values, so the
+orchestrator can run them in a process pool; PDF conversion happens between the two, in the
+orchestrator's warm LibreOffice pool. Nothing here writes outside the unit's staging folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.edition import Edition, load_edition
+from pipeline.files import sha256_bytes, sha256_file
+from pipeline.state import content_hash
+from pipeline.validate import UnitValidation, validate_unit
+
+PUBLICATION_OMITTED = ["podsumowanie: e-mail osoby do kontaktu", "podsumowanie: telefon osoby do kontaktu",
+                       "zespół JST: e-maile i telefony"]
+
+
+@dataclass
+class UnitJob:
+    unit_id: str
+    folder: Path
+    edition_id: str
+    edition_path: str | None
+    templates_dir: Path
+    staging: Path
+    repo_root: Path
+    out_dir: Path
+    html: bool
+    pdf: bool
+    global_key: str
+    templates: dict[str, str]
+    previous: dict[str, Any] | None
+
+
+@dataclass
+class UnitResult:
+    unit_id: str
+    unchanged: bool
+    sources: dict[str, dict[str, Any]]
+    staging: Path = Path()
+    reason: str = ""
+    templates: dict[str, str] = field(default_factory=dict)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    bundle_name: str | None = None
+    bundle_suffix: str = ""
+    job: UnitJob | None = None
+    source_paths: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)
+def _edition(edition_id: str) -> Edition:
+    return load_edition(edition_id)
+
+
+@lru_cache(maxsize=4)
+def _templates(templates_dir: str) -> Any:
+    from pipeline.render import TemplateSet
+
+    return TemplateSet(Path(templates_dir))
+
+
+def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
+    by_path = {read.path: read for read in validation.reads.values()}
+    out = {}
+    for path in validation.sources:
+        stat = path.stat()
+        digest = sha256_file(path)
+        read = by_path.get(path)
+        content = content_hash([read.data, sorted(read.cells.items())]) if read else digest
+        out[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest, "content": content}
+    return out
+
+
+def build_unit(job: UnitJob) -> UnitResult:
+    """Validate a unit and render its documents into its staging folder."""
+    from pipeline.context import document_plan
+    from pipeline.state import rebuild_reason
+    from pipeline.state import BuildState, SourceFingerprint, UnitState
+
+    edition = _edition(job.edition_id)
+    validation = validate_unit(job.folder, edition, display_root=job.repo_root)
+    sources = _fingerprints(validation)
+    plan = document_plan(validation.unit, edition)
+    used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
+    if job.previous is not None:
+        state = BuildState(Path(), {job.unit_id: UnitState(**job.previous)})
+        fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
+        outputs = all((job.repo_root / d).exists() for d in job.previous["report"].get("documents", []))
+        reason = rebuild_reason(job.unit_id, state, fingerprints, job.global_key, used, outputs)
+        if reason is None and used == job.previous["templates"]:
+            return UnitResult(job.unit_id, True, sources)
+        reason = reason or "zmiana szablonu"
+    else:
+        reason = "nowa jednostka" if job.previous is None else "przebudowa"
+    shutil.rmtree(job.staging, ignore_errors=True)
+    job.staging.mkdir(parents=True)
+    result = UnitResult(job.unit_id, False, sources, staging=job.staging, reason=reason, templates=used, job=job,
+                        source_paths=[str(p) for p in validation.sources])
+    try:
+        result.documents = _render(validation, edition, job)
+    except Exception as exc:  # a template error in one unit must not stop the others
+        result.failures.append(f"Błąd szablonu: {exc}")
+    result.report = _report_entry(validation, edition, job)
+    _feedback(validation, job, result)
+    return result
+
+
+def _render(validation: UnitValidation, edition: Edition, job: UnitJob) -> list[dict[str, Any]]:
+    from pipeline.context import build_context, document_plan
+    from pipeline.render import render_document
+
+    templates = _templates(str(job.templates_dir))
+    documents = []
+    for spec in document_plan(validation.unit, edition):
+        data = render_document(templates, spec, build_context(spec, validation.unit, edition))
+        (job.staging / spec.name).write_bytes(data)
+        documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
+                          "template": spec.template, "sha256": sha256_bytes(data)})
+    return documents
+
+
+def _feedback(validation: UnitValidation, job: UnitJob, result: UnitResult) -> None:
+    """A copy of each workbook with errors, the invalid cells marked, for the JST team."""
+    from pipeline.report.feedback import build_feedback_workbook
+
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for problem in validation.problems:
+        if problem.file:
+            by_file.setdefault(problem.file, []).append(problem.as_dict())
+    paths = {_relative(p, job.repo_root): p for p in validation.sources}
+    feedback = []
+    for display, problems in sorted(by_file.items()):
+        if not any(p for p in validation.errors if p.file == display) or display not in paths:
+            continue
+        target = job.staging / "uwagi" / (Path(display).stem + "_uwagi.xlsx")
+        target.parent.mkdir(exist_ok=True)
+        try:
+            target.write_bytes(build_feedback_workbook(paths[display], problems))
+        except Exception:  # an unreadable workbook: its problems are still in the report
+            continue
+        feedback.append(_output_path(job, target.relative_to(job.staging).as_posix()))
+    result.report["feedback"] = feedback
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _output_path(job: UnitJob, name: str) -> str:
+    return _relative(job.out_dir / job.unit_id / name, job.repo_root)
+
+
+def _report_entry(validation: UnitValidation, edition: Edition, job: UnitJob) -> dict[str, Any]:
+    unit = validation.unit
+    card = unit.card
+    meetings = {"on_site": 0, "online": 0, "hours_on_site": 0.0, "hours_online": 0.0}
+    if unit.meetings:
+        for meeting in unit.meetings.meetings:
+            form = edition.meeting_form(meeting.form)
+            kind = "online" if form and form.remote else "on_site"
+            start = datetime.combine(date.min, meeting.starts_at)
+            hours = (datetime.combine(date.min, meeting.ends_at) - start).total_seconds() / 3600
+            meetings[kind] += 1
+            meetings[f"hours_{kind}"] = round(meetings[f"hours_{kind}"] + hours, 2)
+    area = edition.area_by_choice(card.area_choice.area) if card else None
+    return {
+        "id": validation.unit_id,
+        "name": card.jst.name if card else None,
+        "teryt": card.jst.terc if card else None,
+        "unit_type": card.jst.unit_type if card else None,
+        "voivodeship": card.jst.voivodeship if card else None,
+        "status": validation.status,
+        "stage": validation.stage,
+        "area": {"id": area.id, "label": area.label} if area else None,
+        "summary_form": unit.summary.info.form if unit.summary else None,
+        "meetings": meetings,
+        "sources": [_relative(p, job.repo_root) for p in validation.sources],
+        "documents": [],
+        "bundle": None,
+        "feedback": [],
+        "errors": [p.as_dict() for p in validation.errors],
+        "warnings": [p.as_dict() for p in validation.warnings],
+        "failure": None,
+        "publication_omitted": [],
+    }
+
+
+def finish_unit(result: UnitResult) -> UnitResult:
+    """After conversion: pin the PDFs, make the HTML, pack the bundle, complete the report entry."""
+    job = result.job
+    assert job is not None
+    documents: list[str] = []
+    for document in result.documents:
+        docx = result.staging / document["file"]
+        documents.append(_output_path(job, document["file"]))
+        pdf = docx.with_suffix(".pdf")
+        if job.pdf and pdf.exists():
+            from pipeline.pdfpin import pin_pdf
+
+            stamp = datetime.fromisoformat(document["date"]).replace(tzinfo=UTC)
+            try:
+                pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
+                documents.append(_output_path(job, pdf.name))
+            except Exception as exc:
+                result.failures.append(f"{pdf.name}: nie udało się przygotować PDF/A ({exc}).")
+    if job.html and not result.failures:
+        html = _publication_html(result)
+        if html:
+            documents.append(_output_path(job, html))
+            result.report["publication_omitted"] = PUBLICATION_OMITTED
+    result.report["documents"] = documents
+    if result.failures:
+        result.report["status"] = "failed"
+        result.report["failure"] = "; ".join(result.failures)
+        return result
+    if result.report["status"] in ("ok", "incomplete") and result.report["teryt"]:
+        _bundle(result)
+    return result
+
+
+def _publication_html(result: UnitResult) -> str | None:
+    """The summary as HTML for publication, without contact data."""
+    from pipeline.publish import summary_html
+
+    job = result.job
+    assert job is not None
+    edition = _edition(job.edition_id)
+    validation = validate_unit(job.folder, edition, display_root=job.repo_root)
+    if validation.unit.summary is None or validation.unit.card is None:
+        return None
+    html = summary_html(validation.unit, edition, _templates(str(job.templates_dir)))
+    if html is None:
+        return None
+    (result.staging / "podsumowanie.html").write_text(html, encoding="utf-8")
+    return "podsumowanie.html"
+
+
+def _bundle(result: UnitResult) -> None:
+    from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
+
+    job = result.job
+    assert job is not None
+    report = result.report
+    entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
+               for path in sorted(result.staging.iterdir()) if path.is_file()]
+    entries += [BundleEntry(f"formularze/{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    meta = {
+        "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
+                 "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},
+        "edition": job.edition_id,
+        "stage": report["stage"],
+        "status": report["status"],
+        "tool_version": __version__,
+        "templates": result.templates,
+        "inputs": {name: fp["sha256"] for name, fp in sorted(result.sources.items())},
+        "publication_omitted": report["publication_omitted"],
+    }
+    name = bundle_file_name(report["teryt"], report["name"])
+    (result.staging / name).write_bytes(build_bundle(entries, meta=meta))
+    result.bundle_name = name
+    result.bundle_suffix = name[name.index("_"):]
+    result.report["bundle"] = _relative(job.out_dir / "paczki" / name, job.repo_root)
+    result.report["manifest_sha256"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
