@@ -1,0 +1,254 @@
+"""Polish formatting for documents: dates, numbers, amounts, plurals, voivodeships and JST types.
+
+Pure functions without I/O. They double as Jinja filters and globals in the Word templates
+(see ``JINJA_FILTERS`` and ``JINJA_GLOBALS``), so formatters return "" for None instead of raising.
+
+Typography: thousands are grouped with a no-break space (U+00A0) for every number >= 1000, the
+decimal mark is a comma, and a unit symbol ("zł", "h") is bound to its number by a no-break space.
+Words ("r.", month names, counted nouns) follow an ordinary space.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from pipeline.teryt import VOIVODESHIPS
+
+NBSP = "\u00a0"
+EN_DASH = "\u2013"
+
+_MONTHS_NOMINATIVE = (
+    "styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec",
+    "lipiec", "sierpień", "wrzesień", "październik", "listopad", "grudzień",
+)
+_MONTHS_GENITIVE = (
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+    "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
+)
+
+# --- dates and times -------------------------------------------------------------------------
+
+
+def month_name_nominative(month: int) -> str:
+    """Nominative month name for 1..12: 7 -> "lipiec"."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"Miesiąc musi być liczbą od 1 do 12, a nie {month}.")
+    return _MONTHS_NOMINATIVE[month - 1]
+
+
+def format_date(d: date | None) -> str:
+    """Date as written in Polish documents: 5 July 2020 -> "5 lipca 2020 r."."""
+    if d is None:
+        return ""
+    return f"{d.day} {_MONTHS_GENITIVE[d.month - 1]} {d.year:04d} r."
+
+
+def format_date_numeric(d: date | None) -> str:
+    """Short numeric date, day unpadded and month padded: 5 July 2020 -> "5.07.2020"."""
+    if d is None:
+        return ""
+    return f"{d.day}.{d.month:02d}.{d.year:04d}"
+
+
+def format_date_range(start: date | None, end: date | None) -> str:
+    """Period of two dates: "1 lipca 2020 r. – 28 lutego 2021 r."; a one-day range is one date.
+
+    An open range reads "od <date>" or "do <date>"; no dates at all give "".
+    """
+    if start is None or end is None:
+        if start is None and end is None:
+            return ""
+        return f"od {format_date(start)}" if end is None else f"do {format_date(end)}"
+    if start == end:
+        return format_date(start)
+    return f"{format_date(start)} {EN_DASH} {format_date(end)}"
+
+
+def format_time(t: time | None) -> str:
+    """Clock time with an unpadded hour: 09:30 -> "9:30" (seconds are dropped)."""
+    if t is None:
+        return ""
+    return f"{t.hour}:{t.minute:02d}"
+
+
+def format_month_year(d: date | None) -> str:
+    """Month header for timelines: July 2020 -> "lipiec 2020"."""
+    if d is None:
+        return ""
+    return f"{_MONTHS_NOMINATIVE[d.month - 1]} {d.year:04d}"
+
+
+def format_month_short(d: date | None) -> str:
+    """Narrow month header with a Roman month: July 2020 -> "VII 2020"."""
+    if d is None:
+        return ""
+    return f"{roman(d.month)} {d.year:04d}"
+
+
+def roman(n: int) -> str:
+    """Roman numeral for 1..3999: 7 -> "VII", 12 -> "XII"."""
+    if not 1 <= n <= 3999:
+        raise ValueError(f"Liczby rzymskie obejmują zakres od 1 do 3999, a nie {n}.")
+    numerals = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    parts = []
+    for value, symbol in numerals:
+        times, n = divmod(n, value)
+        parts.append(symbol * times)
+    return "".join(parts)
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def format_number(n: int | float | Decimal | None, decimals: int = 0) -> str:
+    """Polish number: 1234.5 with 2 decimals -> "1 234,50" (U+00A0 between thousands).
+
+    Rounds half away from zero (Decimal("0.005") -> "0,01"); floats are read by their shortest
+    repr, so 2.675 rounds like the 2.675 it prints as. NaN and infinities give "".
+    """
+    if n is None:
+        return ""
+    value = Decimal(str(n))
+    if not value.is_finite():
+        return ""
+    decimals = max(decimals, 0)
+    value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)  # no "-0,00"
+    return format(value, f",.{decimals}f").translate({ord(","): NBSP, ord("."): ","})
+
+
+def format_amount(x: int | float | Decimal | None) -> str:
+    """Amount in złoty, always with grosze: 1234.5 -> "1 234,50 zł"."""
+    if x is None:
+        return ""
+    return f"{format_number(x, 2)}{NBSP}zł"
+
+
+def format_hours(x: int | float | Decimal | None) -> str:
+    """Hours to at most two decimals, without trailing zeros: 1.5 -> "1,5 h", 2 -> "2 h"."""
+    if x is None:
+        return ""
+    text = format_number(x, 2)
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text}{NBSP}h" if text else ""
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The noun form for n: 1 -> one; 2-4, 22-24, ... (not 12-14) -> few; else many."""
+    n = abs(n)
+    if n == 1:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def count(n: int, one: str, few: str, many: str) -> str:
+    """Number with the matching noun: count(5, "spotkanie", "spotkania", "spotkań") -> "5 spotkań"."""
+    return f"{format_number(n)} {plural(n, one, few, many)}"
+
+
+# --- voivodeships and JST types --------------------------------------------------------------
+
+_CASES = {"nominative": "nominative", "genitive": "genitive", "locative": "locative",
+          "mianownik": "nominative", "dopełniacz": "genitive", "miejscownik": "locative"}
+_VOIVODESHIP_BY_NAME = {name: name for name in VOIVODESHIPS.values()}
+_VOIVODESHIP_NOUN = {"nominative": "województwo", "genitive": "województwa",
+                     "locative": "w województwie"}
+_UNIT_TYPE_CASES = {
+    "gmina miejska": ("gminy miejskiej", "gminie miejskiej"),
+    "gmina wiejska": ("gminy wiejskiej", "gminie wiejskiej"),
+    "gmina miejsko-wiejska": ("gminy miejsko-wiejskiej", "gminie miejsko-wiejskiej"),
+    "miasto na prawach powiatu": ("miasta na prawach powiatu", "mieście na prawach powiatu"),
+    "powiat": ("powiatu", "powiecie"),
+    "województwo": ("województwa", "województwie"),
+}
+
+
+def _case(case: str) -> str:
+    try:
+        return _CASES[case.strip().lower()]
+    except KeyError:
+        raise ValueError(
+            f"Nieznany przypadek „{case}”; dostępne: nominative, genitive, locative."
+        ) from None
+
+
+def voivodeship_name(code_or_name: str | int | None, case: str = "nominative") -> str:
+    """Voivodeship adjective in a case: "06" or "Lubelskie" -> lubelskie/lubelskiego/lubelskim.
+
+    Only the last part of a compound declines: "kujawsko-pomorskiego", "kujawsko-pomorskim".
+    """
+    if code_or_name is None:
+        return ""
+    key = str(code_or_name).strip().lower().removeprefix("województwo").strip()
+    if key.isdigit():
+        key = key.zfill(2)
+    name = VOIVODESHIPS.get(key) or _VOIVODESHIP_BY_NAME.get(key)
+    if name is None:
+        raise ValueError(f"Nie ma województwa o kodzie lub nazwie „{code_or_name}”.")
+    stem = name.removesuffix("e")  # every name is a neuter adjective in -kie
+    return {"nominative": name, "genitive": stem + "ego", "locative": stem + "m"}[_case(case)]
+
+
+def voivodeship_phrase(code_or_name: str | int | None, case: str = "nominative") -> str:
+    """Noun and adjective: "województwo lubelskie" / "województwa lubelskiego" / "w województwie lubelskim"."""
+    if code_or_name is None:
+        return ""
+    return f"{_VOIVODESHIP_NOUN[_case(case)]} {voivodeship_name(code_or_name, case)}"
+
+
+def unit_type_phrase(unit_type: str | None, case: str = "nominative") -> str:
+    """JST type in a case: "powiat" -> "powiat" / "powiatu" / "powiecie" (no preposition)."""
+    if unit_type is None:
+        return ""
+    key = unit_type.strip().lower()
+    if key not in _UNIT_TYPE_CASES:
+        raise ValueError(f"Nieznany rodzaj JST „{unit_type}”.")
+    forms = {"nominative": key, "genitive": _UNIT_TYPE_CASES[key][0],
+             "locative": _UNIT_TYPE_CASES[key][1]}
+    return forms[_case(case)]
+
+
+# --- file names ------------------------------------------------------------------------------
+
+_POLISH_ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
+
+
+def ascii_slug(text: str | None, max_len: int = 60) -> str:
+    """Safe file-name fragment: "Gmina Żółkiewka / ../etc" -> "gmina-zolkiewka-etc".
+
+    Only [a-z0-9-] survive, so the result never holds "/", "\\", ".." or a leading dot.
+    Empty input, or input with nothing usable, gives "bez-nazwy".
+    """
+    ascii_text = unicodedata.normalize("NFKD", (text or "").translate(_POLISH_ASCII))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[: max(max_len, 1)].rstrip("-")
+    return slug or "bez-nazwy"
+
+
+# --- template registration -------------------------------------------------------------------
+
+JINJA_FILTERS: dict[str, Callable[..., str]] = {
+    "data": format_date,
+    "data_num": format_date_numeric,
+    "godzina": format_time,
+    "liczba": format_number,
+    "kwota": format_amount,
+    "godziny": format_hours,
+    "miesiac": format_month_year,
+}
+
+JINJA_GLOBALS: dict[str, Callable[..., str]] = {
+    "zakres_dat": format_date_range,
+    "odmiana": count,
+    "wojewodztwo": voivodeship_phrase,
+}
