@@ -18,6 +18,7 @@ import click
 from pipeline import __version__
 from pipeline.edition import DEFAULT_EDITION, load_edition
 from pipeline.errors import TeczkaError, UsageError
+from pipeline.files import LockedError, UnsafePathError
 
 edition_option = click.option(
     "--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True,
@@ -35,6 +36,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except TeczkaError as exc:
             click.secho(f"Błąd: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        except (LockedError, UnsafePathError) as exc:
+            click.secho(f"Błąd: {exc}", fg="red", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Przerwano.", err=True)
             sys.exit(130)
@@ -122,6 +126,21 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
     summary = build(options, progress=console.progress, echo=click.echo)
     console.finish(summary)
     sys.exit(summary.exit_code)
+
+
+@main.command("demo")
+@click.option("--count", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--edition", "edition_id", envvar="TECZKA_EDITION", default="2022", show_default=True,
+              help="The 2022 edition admits all 16 voivodeships.")
+@user_errors
+def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
+    """Write valid filled forms for COUNT synthetic units (deterministic for a seed)."""
+    from pipeline.demo import write_demo
+
+    ids = write_demo(count, seed, out_dir, load_edition(edition_id))
+    click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition_id})")
 
 
 @main.command("verify")
