@@ -22,8 +22,8 @@ from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
 from pipeline.files import RunLock, atomic_replace_dir, atomic_write_bytes
 from pipeline.state import BuildState, UnitState, global_key, quick_source_check, rebuild_reason
-from pipeline.validate import discover_units, form_files
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit
+from pipeline.validate import discover_units, form_files
 
 CHUNK_UNITS = 64
 STAGING_DIR = ".staging"

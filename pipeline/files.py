@@ -115,6 +115,10 @@ def normalize_docx(data: bytes, *, modified: datetime) -> bytes:
     return out.getvalue()
 
 
+normalize_ooxml = normalize_docx
+"""The same normalisation for any OOXML package (.xlsx workbooks too)."""
+
+
 def _normalize_core(xml: bytes, modified: datetime) -> bytes:
     from lxml import etree  # installed with python-docx
 

@@ -87,8 +87,7 @@ def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
 def build_unit(job: UnitJob) -> UnitResult:
     """Validate a unit and render its documents into its staging folder."""
     from pipeline.context import document_plan
-    from pipeline.state import rebuild_reason
-    from pipeline.state import BuildState, SourceFingerprint, UnitState
+    from pipeline.state import BuildState, SourceFingerprint, UnitState, rebuild_reason
 
     edition = _edition(job.edition_id)
     validation = validate_unit(job.folder, edition, display_root=job.repo_root)

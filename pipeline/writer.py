@@ -8,7 +8,6 @@ round trip write → read → validate gives back the model.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import __version__, layout
 from pipeline.edition import Edition
+from pipeline.files import normalize_ooxml
 
 FIXED_TIME = datetime(2020, 1, 1)
 _INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
@@ -56,20 +56,7 @@ def build_workbook(form: layout.FormLayout, edition: Edition, values: dict[str, 
     book.properties.lastModifiedBy = "Teczka JST"
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_zip(buffer.getvalue())
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Re-pack with fixed entry times so identical forms are byte-identical."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return normalize_ooxml(buffer.getvalue(), modified=FIXED_TIME)
 
 
 def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> None:
