@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, layout
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
 from pipeline.files import RunLock, atomic_replace_dir, atomic_write_bytes
@@ -131,6 +131,7 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
         del state.units[stale]
     state.save()
     units = [entries[f.name] for f in folders]
+    _flag_duplicate_codes(units, options, state)
     _write_reports(options, units)
     return BuildSummary(units, rebuilt, documents, options.out_dir)
 
@@ -196,16 +197,41 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
         state.units.pop(result.unit_id, None)  # try again next time
         return
     final = options.out_dir / result.unit_id
+    previous = state.units.get(result.unit_id)
+    old_bundle = previous.report.get("bundle") if previous else None
     atomic_replace_dir(result.staging, final)
     if result.bundle_name:
         bundles = options.out_dir / BUNDLES_DIR
         bundles.mkdir(exist_ok=True)
-        for old in bundles.glob(f"*{result.bundle_suffix}"):
-            if old.name != result.bundle_name:
-                old.unlink()
         os.replace(final / result.bundle_name, bundles / result.bundle_name)
+    if old_bundle and old_bundle != result.report.get("bundle"):
+        (options.repo_root / old_bundle).unlink(missing_ok=True)  # renamed unit, or no longer bundled
     state.units[result.unit_id] = UnitState(sources=result.sources, global_key=key,
                                             templates=result.templates, report=result.report)
+
+
+def _flag_duplicate_codes(units: list[dict[str, Any]], options: BuildOptions, state: BuildState) -> None:
+    """Two units claiming one TERC code: both are invalid and lose their bundles until fixed."""
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for unit in units:
+        if unit.get("teryt"):
+            by_code.setdefault(unit["teryt"], []).append(unit)
+    for code, claimants in by_code.items():
+        if len(claimants) < 2:
+            continue
+        for unit in claimants:
+            others = ", ".join(other["id"] for other in claimants if other is not unit)
+            card = next((s for s in unit["sources"] if s.endswith(layout.FORMS_BY_KEY["card"].file_name)), None)
+            unit["errors"] = unit["errors"] + [{
+                "file": card, "sheet": "Karta JST", "cell": layout.FORMS_BY_KEY["card"].sheet("jst").cell_of("terc"),
+                "field": "Kod TERC", "value": code,
+                "message": f"Ten sam kod TERC ma także jednostka {others}. Każda JST może wystąpić tylko raz."}]
+            unit["status"] = "invalid"
+            if unit.get("bundle"):
+                (options.repo_root / unit["bundle"]).unlink(missing_ok=True)
+                unit["bundle"] = None
+            state.units.pop(unit["id"], None)  # check again on the next run
+    state.save()
 
 
 def _write_reports(options: BuildOptions, units: list[dict[str, Any]]) -> None:

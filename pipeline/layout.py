@@ -65,6 +65,10 @@ class SheetLayout:
         index = [f.name for f in self.fields].index(name)
         return get_column_letter(index + 1)
 
+    def cell_of(self, name: str) -> str:
+        """A1 cell of a field in a record sheet (default layout)."""
+        return f"{RECORD_VALUE_COLUMN}{self.row_of(name)}"
+
     def row_of(self, name: str) -> int:
         """Row of a field in a record sheet (default layout)."""
         return FIRST_DATA_ROW + [f.name for f in self.fields].index(name)

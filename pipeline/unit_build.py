@@ -55,7 +55,6 @@ class UnitResult:
     failures: list[str] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     bundle_name: str | None = None
-    bundle_suffix: str = ""
     job: UnitJob | None = None
     source_paths: list[str] = field(default_factory=list)
 
@@ -227,6 +226,7 @@ def finish_unit(result: UnitResult) -> UnitResult:
     if result.failures:
         result.report["status"] = "failed"
         result.report["failure"] = "; ".join(result.failures)
+        result.report["documents"] = []  # nothing of a failed unit is published
         return result
     if result.report["status"] in ("ok", "incomplete") and result.report["teryt"]:
         _bundle(result)
@@ -273,6 +273,5 @@ def _bundle(result: UnitResult) -> None:
     name = bundle_file_name(report["teryt"], report["name"])
     (result.staging / name).write_bytes(build_bundle(entries, meta=meta))
     result.bundle_name = name
-    result.bundle_suffix = name[name.index("_"):]
     result.report["bundle"] = _relative(job.out_dir / "paczki" / name, job.repo_root)
     result.report["manifest_sha256"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,118 @@
+"""The orchestrator: units are independent, outputs appear complete, re-runs redo only what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from factories import unit_data, write_unit
+
+from pipeline.build import BuildOptions, build
+from pipeline.bundle import verify_bundle
+from pipeline.edition import load_edition
+from pipeline.files import RunLock
+
+EDITION = load_edition("2020")
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+def with_code(data: dict, code: str) -> dict:
+    data["card"]["jst"]["terc"] = code
+    return data
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> Path:
+    root = tmp_path / "forms"
+    write_unit(root / "gmina-a", EDITION)
+    write_unit(root / "gmina-b", EDITION, with_code(unit_data(meetings=None, summary=None), "0613012"))
+    broken = write_unit(root / "gmina-zla", EDITION, with_code(unit_data(), "0613022"))
+    book = openpyxl.load_workbook(broken / "3_hdr.xlsx")
+    book["Działania"]["F5"] = "2020-09-01"  # ends before it starts
+    book.save(broken / "3_hdr.xlsx")
+    return root
+
+
+def run(forms: Path, out: Path, **options: object) -> object:
+    settings = {"pdf": False, "jobs": 1} | options
+    return build(BuildOptions(forms_dir=forms, out_dir=out, edition=EDITION, templates_dir=TEMPLATES,
+                              repo_root=forms.parent, **settings), echo=lambda _: None)
+
+
+def bundle_bytes(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "paczki").glob("*.zip"))}
+
+
+def test_each_unit_gets_its_status_documents_bundle_or_feedback(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    summary = run(forms, out)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    units = {u["id"]: u for u in report["units"]}
+    assert {k: (u["status"], u["stage"]) for k, u in units.items()} == {
+        "gmina-a": ("ok", 5), "gmina-b": ("incomplete", 4), "gmina-zla": ("invalid", 4)}
+    assert summary.exit_code == 1
+    assert units["gmina-a"]["bundle"] and verify_bundle(forms.parent / units["gmina-a"]["bundle"]) == []
+    assert units["gmina-zla"]["bundle"] is None
+    assert units["gmina-zla"]["feedback"] == ["output/gmina-zla/uwagi/3_hdr_uwagi.xlsx"]
+    [error] = units["gmina-zla"]["errors"]
+    assert (error["file"], error["sheet"], error["cell"]) == ("forms/gmina-zla/3_hdr.xlsx", "Działania", "F5")
+    for unit in units.values():
+        assert all((forms.parent / d).is_file() for d in unit["documents"])
+    assert {Path(d).name for d in units["gmina-a"]["documents"]} >= {"karta_jst.docx", "hdr.docx", "spotkania.docx",
+                                                                     "podsumowanie.docx"}
+    assert (out / "raport.xlsx").is_file() and (out / "index.html").is_file()
+    assert not (out / ".staging").exists()
+
+
+def test_a_second_run_changes_nothing_and_says_so(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    run(forms, out)
+    before = bundle_bytes(out)
+    summary = run(forms, out)
+    assert summary.rebuilt == {}
+    assert bundle_bytes(out) == before
+
+
+def test_only_the_changed_unit_is_rebuilt_and_a_resave_changes_nothing(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    run(forms, out)
+    path = forms / "gmina-a" / "3_hdr.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.save(path)  # re-saved: new bytes, same content
+    assert run(forms, out).rebuilt == {}
+    book["Działania"]["C5"] = "Zebranie danych z SIO"
+    book.save(path)
+    assert run(forms, out).rebuilt == {"gmina-a": "zmiana w 3_hdr.xlsx"}
+
+
+def test_a_changed_template_rebuilds_the_units_that_use_it(forms: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    out = tmp_path / "output"
+    run(forms, out, templates_dir=templates)
+    with (templates / "spotkania.docx").open("ab") as handle:
+        handle.write(b"\0")  # any change of bytes counts
+    rebuilt = run(forms, out, templates_dir=templates).rebuilt
+    assert set(rebuilt) == {"gmina-a", "gmina-zla"}  # gmina-b has no meetings form
+
+
+def test_parallel_and_serial_builds_give_the_same_bytes(forms: Path, tmp_path: Path) -> None:
+    run(forms, tmp_path / "serial", jobs=1)
+    run(forms, tmp_path / "parallel", jobs=2)
+    assert bundle_bytes(tmp_path / "serial") == bundle_bytes(tmp_path / "parallel")
+
+
+def test_a_second_run_on_the_same_output_refuses_while_the_first_holds_the_lock(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    out.mkdir()
+    with RunLock(out), pytest.raises(Exception, match="Inne uruchomienie teczki"):
+        run(forms, out)
+
+
+def test_the_input_forms_are_never_modified(forms: Path, tmp_path: Path) -> None:
+    before = {p: p.read_bytes() for p in forms.rglob("*.xlsx")}
+    run(forms, tmp_path / "output")
+    assert {p: p.read_bytes() for p in forms.rglob("*.xlsx")} == before
