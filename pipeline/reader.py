@@ -89,12 +89,58 @@ def check_container(path: Path, display: str) -> list[Problem]:
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")
     if "xl/workbook.xml" not in names:
         raise FormFileError(f"{display}: to nie jest skoroszyt programu Excel (.xlsx) albo plik jest uszkodzony.")
-    warnings = []
+    warnings = _formula_problems(path, display, names)
     if any(name.startswith("xl/externalLinks/") for name in names):
         warnings.append(Problem(
             "Skoroszyt zawiera łącza do innych plików; odczytano ostatnio zapisane wartości. "
             "Najlepiej wpisz wartości bezpośrednio.", file=display, severity="warning"))
     return warnings
+
+
+_CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
+
+
+def _formula_problems(path: Path, display: str, names: list[str]) -> list[Problem]:
+    """Formula cells: their saved result is read; without a saved result the cell cannot be read."""
+    sheets = [n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")]
+    problems: list[Problem] = []
+    with zipfile.ZipFile(path) as archive:
+        titles = _sheet_titles(archive)
+        for name in sheets:
+            data = archive.read(name)
+            if b"<f" not in data:
+                continue
+            for match in _CELL_WITH_FORMULA.finditer(data):
+                cell = match.group(1).decode()
+                cached = re.search(rb"<v>[^<]+</v>|<is>", match.group(0)) is not None
+                problems.append(Problem(
+                    "Komórka zawiera formułę; odczytano jej ostatni zapisany wynik. Najlepiej wpisz wartość bezpośrednio."
+                    if cached else
+                    "Komórka zawiera formułę bez zapisanego wyniku. Otwórz formularz w Excelu lub Calc i zapisz go ponownie "
+                    "albo wpisz wartość bezpośrednio.",
+                    file=display, sheet=titles.get(name), cell=cell, severity="warning" if cached else "error"))
+    return problems
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name -> sheet title, from the workbook and its relationships."""
+    from defusedxml import ElementTree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, ValueError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "").lstrip("/").removeprefix("xl/") for r in rels.findall("p:Relationship", ns)}
+    titles = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", ns):
+        target = targets.get(sheet.get(f"{{{ns['r']}}}id"))
+        if target:
+            titles[f"xl/{target}"] = sheet.get("name", "")
+    return titles
 
 
 def clean_text(value: Any) -> tuple[Any, bool]:
@@ -167,6 +213,11 @@ def identify(path: Path, display: str) -> tuple[WorkbookGrid, layout.FormLayout,
 def read_form(path: Path, display: str) -> FormRead:
     grid, form, edition_id, warnings = identify(path, display)
     result = FormRead(form=form, path=path, display_path=display, edition_id=edition_id, problems=list(warnings))
+    known = {s.title for s in form.sheets} | {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.STAMP_SHEET}
+    for extra in grid.sheet_names:
+        if extra not in known:
+            result.problems.append(Problem(f"Arkusz „{extra}” nie należy do formularza — pominięto go.",
+                                           file=display, sheet=extra, severity="warning"))
     for sheet in form.sheets:
         if sheet.title not in grid.sheet_names:
             result.problems.append(Problem(

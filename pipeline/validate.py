@@ -133,6 +133,10 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     reads: dict[str, reader.FormRead] = {}
     forms: dict[str, BaseModel] = {}
     sources = []
+    if folder.is_symlink():
+        problems.append(Problem("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. "
+                                "Umieść formularze bezpośrednio w katalogu jednostki.", file=_display(folder, display_root)))
+        return UnitValidation(folder.name, folder, models.Unit(id=folder.name), [], problems, {})
     for path in form_files(folder):
         display = _display(path, display_root)
         if path.is_symlink():
