@@ -1,0 +1,214 @@
+"""The feedback copy: the team's own workbook with problem cells marked and commented.
+
+The coordinator sends it back to the JST team. Everything openpyxl can keep is kept (values,
+styles, data validations, comments, defined names); a first sheet "Uwagi do poprawy" lists
+every problem with a link to its cell. Values from the form are always written as text.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.report.xlsx import (
+    FONT_NAME,
+    deterministic_xlsx,
+    finish_list_sheet,
+    fixed_datetime,
+    set_text,
+    write_table,
+)
+
+SUMMARY_SHEET = "Uwagi do poprawy"
+AUTHOR = "Teczka JST"
+ERROR_FILL = PatternFill("solid", fgColor="FFFFC7CE")  # light red
+WARNING_FILL = PatternFill("solid", fgColor="FFFFD8A8")  # light orange
+MAX_MARKED_CELLS = 500  # a problem naming a huge range marks only its first cells
+HEADERS = ["Lp.", "Arkusz", "Komórka", "Pole", "Opis problemu", "Wartość", "Rodzaj"]
+WIDTHS = [6, 24, 11, 26, 64, 28, 13]
+HEADER_ROW = 4
+
+
+class FeedbackSourceError(Exception):
+    """The team's file cannot be opened by openpyxl; ``message`` is in Polish."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def sheet_link(sheet: str, cell: str) -> str:
+    """An internal reference, always quoted: 'Plan działań'!F7, 'Dane O''Neil'!A1."""
+    return "'" + sheet.replace("'", "''") + "'!" + cell
+
+
+def _is_warning(problem: dict[str, Any]) -> bool:
+    return str(problem.get("severity") or problem.get("kind") or "").lower() in (
+        "warning",
+        "ostrzeżenie",
+    )
+
+
+def _locate(
+    wb: Workbook, problem: dict[str, Any]
+) -> tuple[Worksheet, tuple[int, int, int, int]] | None:
+    """The sheet and cell range a problem points at, if both exist in this workbook."""
+    sheet, ref = problem.get("sheet"), problem.get("cell")
+    if not sheet or not ref or sheet not in wb.sheetnames or sheet == SUMMARY_SHEET:
+        return None
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(
+            str(ref).replace("$", "").strip().upper()
+        )
+    except (TypeError, ValueError):
+        return None
+    if None in (min_col, min_row, max_col, max_row) or max_row > 1_048_576 or max_col > 16_384:
+        return None
+    return wb[sheet], (min_col, min_row, max_col, max_row)
+
+
+def _anchor_cell(ws: Worksheet, row: int, col: int) -> Cell:
+    """The cell that can hold a comment: the top-left one of a merged range."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if cell.coordinate in merged:
+                return ws.cell(row=merged.min_row, column=merged.min_col)
+    return cell
+
+
+def _comment_text(problem: dict[str, Any]) -> str:
+    head = "Ostrzeżenie" if _is_warning(problem) else "Do poprawy"
+    field = f" ({problem['field']})" if problem.get("field") else ""
+    return f"{head}{field}: {problem.get('message') or ''}"
+
+
+def _add_comment(cell: Cell, text: str) -> None:
+    old = cell.comment
+    if old is not None and old.text:
+        author = old.author or AUTHOR
+        text = (
+            f"{old.text.rstrip()}\n\n{AUTHOR}: {text}"
+            if author != AUTHOR
+            else f"{old.text.rstrip()}\n\n{text}"
+        )
+    else:
+        author = AUTHOR
+    lines = sum(max(1, math.ceil(len(line) / 48)) for line in text.splitlines() or [""])
+    cell.comment = Comment(text, author, height=min(400, 24 + 16 * lines), width=320)
+
+
+def _mark(wb: Workbook, problem: dict[str, Any]) -> str | None:
+    """Fill and comment the problem's cells; return the link target, or None if not found."""
+    found = _locate(wb, problem)
+    if found is None:
+        return None
+    ws, (min_col, min_row, max_col, max_row) = found
+    fill = WARNING_FILL if _is_warning(problem) else ERROR_FILL
+    marked = 0
+    for row in range(min_row, max_row + 1):
+        for col in range(min_col, max_col + 1):
+            if marked >= MAX_MARKED_CELLS:
+                break
+            cell = ws.cell(row=row, column=col)
+            if not isinstance(cell, MergedCell):
+                cell.fill = fill
+                marked += 1
+    _add_comment(_anchor_cell(ws, min_row, min_col), _comment_text(problem))
+    return sheet_link(ws.title, ws.cell(row=min_row, column=min_col).coordinate)
+
+
+def _summary(
+    wb: Workbook, source: Path, problems: list[dict[str, Any]], links: list[str | None]
+) -> None:
+    if SUMMARY_SHEET in wb.sheetnames:  # left from an earlier round of feedback
+        wb.remove(wb[SUMMARY_SHEET])
+    ws = wb.create_sheet(SUMMARY_SHEET, 0)
+    ws.sheet_properties.tabColor = "FFC00000"
+    title = set_text(ws.cell(row=1, column=1), f"Uwagi do poprawy — {source.name}")
+    title.font = Font(name=FONT_NAME, bold=True, size=14)
+    note = set_text(
+        ws.cell(row=2, column=1),
+        "Komórki z błędami są zaznaczone na czerwono, a z ostrzeżeniami na pomarańczowo; w każdej jest "
+        "komentarz z opisem problemu. Kliknij adres w kolumnie „Komórka”, aby przejść do niej. "
+        "Po poprawieniu wszystkich błędów odeślij plik koordynatorowi.",
+    )
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    ws.row_dimensions[2].height = 48
+    rows = []
+    for number, problem in enumerate(problems, start=1):
+        sheet = problem.get("sheet")
+        rows.append([
+            number, sheet if sheet else "(cały plik)", problem.get("cell"), problem.get("field"),
+            problem.get("message"), problem.get("value"), "ostrzeżenie" if _is_warning(problem) else "błąd",
+        ])  # fmt: skip
+    last = write_table(ws, HEADER_ROW, HEADERS, rows, WIDTHS, wrap={2, 4, 5, 6})
+    for r in range(HEADER_ROW + 1, last + 1):
+        ws.cell(row=r, column=1).alignment = Alignment(horizontal="center", vertical="top")
+    for offset, link in enumerate(links):
+        if link is not None:
+            cell = ws.cell(row=HEADER_ROW + 1 + offset, column=3)
+            cell.hyperlink = Hyperlink(
+                ref=cell.coordinate, location=link, tooltip="Przejdź do komórki"
+            )
+            cell.style = "Hyperlink"
+            cell.alignment = Alignment(vertical="top")
+    if not problems:
+        set_text(ws.cell(row=HEADER_ROW + 1, column=5), "Brak uwag.")
+    finish_list_sheet(ws, HEADER_ROW, len(HEADERS), last)
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws
+    wb.active = 0
+
+
+def _modified(wb: Workbook, source: Path) -> datetime:
+    stamp = wb.properties.modified or wb.properties.created
+    if stamp is None or stamp.year < 1980:
+        stamp = datetime.fromtimestamp(int(source.stat().st_mtime))
+    return fixed_datetime(stamp)
+
+
+def _reason(exc: Exception, source: Path) -> str:
+    """Why openpyxl could not open the file, in Polish (the exception stays as the cause)."""
+    if isinstance(exc, FileNotFoundError):
+        return "plik nie istnieje"
+    if isinstance(exc, OSError):
+        return "nie można odczytać pliku"
+    if source.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        return "to nie jest plik .xlsx (np. starszy format .xls)"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "plik jest uszkodzony albo zabezpieczony hasłem"
+    return "plik jest uszkodzony albo ma nieobsługiwaną zawartość"
+
+
+def build_feedback_workbook(source: Path, problems: list[dict[str, Any]]) -> bytes:
+    """The team's workbook with problem cells filled and commented, plus "Uwagi do poprawy".
+
+    ``problems`` have the report's error shape (file, sheet, cell, field, message, value) and
+    may say ``"severity": "warning"``. Problems without a usable sheet and cell are only
+    listed. Raises ``FeedbackSourceError`` if openpyxl cannot open ``source``.
+    """
+    source = Path(source)
+    try:
+        wb = load_workbook(source, rich_text=True, keep_vba=source.suffix.lower() == ".xlsm")
+    except Exception as exc:  # openpyxl fails in many ways on damaged or foreign files
+        raise FeedbackSourceError(
+            f"Nie udało się otworzyć pliku {source.name} do oznaczenia uwag: {_reason(exc, source)}. "
+            "Uwagi można przekazać tylko jako listę."
+        ) from exc
+    links = [_mark(wb, problem) for problem in problems]
+    _summary(wb, source, problems, links)
+    return deterministic_xlsx(wb, _modified(wb, source))

@@ -1,0 +1,287 @@
+"""The run report model, report.json, the programme overview and the coordinator's raport.xlsx."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from pydantic import ValidationError
+
+from pipeline.report import (
+    Report,
+    build_coordinator_workbook,
+    compute_overview,
+    report_json_bytes,
+    validate_report,
+)
+from pipeline.report.overview import format_number, plural, polish_sort_key
+from pipeline.report.sample import sample_areas, sample_report
+from pipeline.report.xlsx import rezip
+
+HOSTILE = ["=1+2", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "\t=1+2", "=cmd|' /C calc'!A0", "#N/A"]
+
+
+def hostile_report() -> dict:
+    report = sample_report()
+    unit = report["units"][2]
+    unit["name"] = HOSTILE[0]
+    unit["id"] = HOSTILE[5]
+    unit["errors"][0]["value"] = HOSTILE[1]
+    unit["errors"][0]["message"] = HOSTILE[2]
+    unit["errors"][1]["sheet"] = HOSTILE[3]
+    unit["errors"][1]["field"] = HOSTILE[4]
+    unit["errors"][1]["value"] = HOSTILE[6]
+    return report
+
+
+# ---------------------------------------------------------------- model and report.json
+def test_sample_report_validates():
+    report = validate_report(sample_report())
+    assert isinstance(report, Report)
+    assert len(report.units) == 9
+    assert {u.status for u in report.units} == {"ok", "incomplete", "invalid", "failed"}
+    assert report.units[0].area is not None and report.units[0].area.id == 3
+
+
+def test_report_json_round_trips_through_the_model():
+    data = json.loads(report_json_bytes(sample_report()).decode("utf-8"))
+    assert validate_report(data).model_dump(mode="json")["units"][0]["name"] == "Gmina Żółkiewka"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("units", 0, "colour"), "zielony"),  # unknown key: the model is closed
+        (("units", 0, "status"), "done"),
+        (("units", 0, "stage"), 6),
+        (("units", 2, "errors", 0, "unknown"), 1),
+        (("stages",), ["jeden"]),
+    ],
+)
+def test_model_rejects_wrong_shapes(path, value):
+    report = sample_report()
+    target = report
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValidationError):
+        validate_report(report)
+
+
+def test_file_level_error_may_lack_sheet_cell_field_value():
+    report = sample_report()
+    report["units"][0]["errors"] = [
+        {
+            "file": "forms/x/1_karta.xlsx",
+            "sheet": None,
+            "cell": None,
+            "field": None,
+            "message": "Brak pliku.",
+            "value": None,
+        }
+    ]
+    validate_report(report)
+
+
+def test_report_json_is_utf8_indented_and_stable():
+    report = sample_report()
+    data = report_json_bytes(report)
+    text = data.decode("utf-8")
+    assert "Gmina Żółkiewka" in text  # not \u escapes
+    assert text.startswith('{\n  "edition": {\n    "id": "2020",')
+    assert text.endswith("}\n")
+    # The key order does not depend on the order the dict was built in.
+    shuffled = {k: report[k] for k in reversed(list(report))}
+    shuffled["units"] = [{k: u[k] for k in sorted(u)} for u in report["units"]]
+    assert report_json_bytes(shuffled) == data
+    unit = json.loads(text)["units"][0]
+    assert list(unit)[:3] == ["id", "name", "teryt"]
+
+
+# ---------------------------------------------------------------- overview
+def test_overview_counts():
+    ov = compute_overview(sample_report())
+    assert ov.units == 9
+    assert {c.key: c.count for c in ov.areas} == {"1": 1, "3": 3, "6": 1, "8": 1, "9": 1, "11": 1}
+    assert ov.no_area == 1
+    assert [c.count for c in ov.stages] == [1, 1, 1, 1, 2, 3]
+    assert ov.stages[3].label == "3 — Harmonogram działań rozwojowych (HDR)"
+    assert {c.key: c.count for c in ov.statuses} == {
+        "ok": 3,
+        "incomplete": 3,
+        "invalid": 2,
+        "failed": 1,
+    }
+    assert [c.label for c in ov.statuses] == [
+        "kompletna",
+        "w toku",
+        "błędy w formularzach",
+        "błąd generowania",
+    ]
+    assert {c.label: c.count for c in ov.summary_forms} == {
+        "opis dobrej praktyki samorządowej": 2,
+        "studium refleksji": 1,
+        "minireportaż z wywiadem": 2,
+    }
+    assert ov.no_summary_form == 4
+    assert [(c.label, c.count) for c in ov.voivodeships] == [
+        ("lubelskie", 3),
+        ("śląskie", 3),
+        ("wielkopolskie", 3),
+    ]
+    m = ov.meetings
+    assert (m.on_site, m.online, m.hours_on_site, m.hours_online) == (35, 26, 85.5, 39.0)
+    assert m.total == 61 and m.hours_total == 124.5
+
+
+def test_overview_lists_areas_nobody_chose():
+    ov = compute_overview(sample_report(), areas=sample_areas())
+    assert [int(c.key) for c in ov.areas] == list(range(1, 13))
+    assert {c.key: c.count for c in ov.areas}["2"] == 0
+    # Areas can also come from the report itself, or as (id, label) pairs.
+    report = sample_report() | {"areas": sample_areas()}
+    assert len(compute_overview(report).areas) == 12
+    assert len(compute_overview(sample_report(), areas=[(2, "Monitorowanie")]).areas) == 7
+
+
+def test_overview_of_an_empty_report():
+    ov = compute_overview({"units": [], "stages": []})
+    assert ov.units == 0 and ov.areas == () and [c.count for c in ov.stages] == [0] * 6
+    assert [c.count for c in ov.statuses] == [0, 0, 0, 0]
+
+
+def test_polish_helpers():
+    assert sorted(["śląskie", "łódzkie", "lubelskie", "zachodniopomorskie"], key=polish_sort_key) == [
+        "lubelskie", "łódzkie", "śląskie", "zachodniopomorskie",
+    ]  # fmt: skip
+    assert [plural(n, "jednostka", "jednostki", "jednostek") for n in (1, 2, 5, 12, 22, 25)] == [
+        "1 jednostka", "2 jednostki", "5 jednostek", "12 jednostek", "22 jednostki", "25 jednostek",
+    ]  # fmt: skip
+    assert (format_number(10.5), format_number(4.0), format_number(0.25)) == ("10,5", "4", "0,25")
+
+
+# ---------------------------------------------------------------- raport.xlsx
+def load(data: bytes):
+    return load_workbook(io.BytesIO(data))
+
+
+def test_workbook_sheets_and_rows():
+    report = sample_report()
+    wb = load(build_coordinator_workbook(report))
+    assert wb.sheetnames == ["Jednostki", "Błędy", "Przegląd programu"]
+    units = wb["Jednostki"]
+    header = [c.value for c in units[1]]
+    assert header[:7] == [
+        "Folder",
+        "Nazwa JST",
+        "Kod TERC",
+        "Typ JST",
+        "Województwo",
+        "Status",
+        "Etap cyklu",
+    ]
+    assert units.max_row == 1 + len(report["units"])
+    assert units.freeze_panes == "A2"
+    assert units.auto_filter.ref.startswith("A1:")
+    assert all(c.font.bold for c in units[1])
+    rows = {row[0]: row for row in units.iter_rows(min_row=2, values_only=True)}
+    zolkiewka = rows["lubelskie-zolkiewka"]
+    assert zolkiewka[1:7] == (
+        "Gmina Żółkiewka",
+        "0613082",
+        "gmina wiejska",
+        "lubelskie",
+        "kompletna",
+        "5 z 5",
+    )
+    assert zolkiewka[7] == "3. Zarządzanie oświatą na poziomie organu prowadzącego"
+    assert rows["slaskie-gliwice"][5] == "błędy w formularzach" and rows["slaskie-gliwice"][9] == 3
+    assert rows["wielkopolskie-gniezno"][5] == "błąd generowania"
+    assert rows["lubelskie-lubartow"][5] == "w toku"
+    assert units["C2"].data_type == "s"  # the leading zero of the TERC code survives
+
+
+def test_problems_sheet_lists_errors_warnings_and_failures():
+    report = sample_report()
+    ws = load(build_coordinator_workbook(report))["Błędy"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    expected = sum(
+        len(u["errors"]) + len(u["warnings"]) + bool(u["failure"]) for u in report["units"]
+    )
+    assert len(rows) == expected == 6
+    kinds = {r[2] for r in rows}
+    assert kinds == {"błąd", "ostrzeżenie", "błąd generowania"}
+    f7 = next(r for r in rows if r[5] == "F7")
+    assert f7 == (
+        "Miasto Gliwice", "slaskie-gliwice", "błąd", "forms/slaskie-gliwice/3_hdr.xlsx", "Działania", "F7",
+        "Data zakończenia", "Data zakończenia jest wcześniejsza niż data rozpoczęcia.", "2020-06-01",
+    )  # fmt: skip
+    assert ws["H1"].value == "Opis problemu" and ws["H2"].alignment.wrap_text
+
+
+def test_overview_sheet_has_tables_and_charts():
+    ws = load(build_coordinator_workbook(sample_report(), areas=sample_areas()))[
+        "Przegląd programu"
+    ]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    for title in ("Wybrane obszary wsparcia", "Spotkania doradcze", "Forma podsumowania", "Status jednostek",
+                  "Jednostki według województw", "Jednostki według ukończonego etapu cyklu"):  # fmt: skip
+        assert title in texts
+    assert "Planowanie budżetowe" in texts  # an area nobody chose, with 0
+    assert len(ws._charts) == 2
+
+
+def test_formula_like_values_stay_text():
+    data = build_coordinator_workbook(hostile_report())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+    wb = load(data)
+    found = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value in HOSTILE:
+                    found[cell.value] = cell
+                    assert cell.data_type == "s", (ws.title, cell.coordinate)
+    assert set(found) == set(HOSTILE)
+
+
+def test_workbook_bytes_are_deterministic():
+    report = sample_report()
+    first = build_coordinator_workbook(report)
+    assert build_coordinator_workbook(copy.deepcopy(report)) == first
+    code = (
+        "import sys; from pipeline.report import build_coordinator_workbook;"
+        "from pipeline.report.sample import sample_report;"
+        "sys.stdout.buffer.write(build_coordinator_workbook(sample_report()))"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    assert other == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2020, 7, 1, 0, 0, 0)}
+        assert b"2020-07-01T00:00:00Z" in archive.read("docProps/core.xml")
+
+
+def test_rezip_keeps_content_and_order():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("b.txt", "bé")
+        archive.writestr("a.txt", "a")
+    again = rezip(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(again)) as archive:
+        assert archive.namelist() == ["b.txt", "a.txt"]
+        assert archive.read("b.txt").decode() == "bé"
+    assert rezip(buffer.getvalue()) == again
+
+
+def test_workbook_of_an_empty_report():
+    wb = load(build_coordinator_workbook({"edition": {}, "stages": [], "units": []}))
+    assert wb["Jednostki"].max_row == 1
