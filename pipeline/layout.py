@@ -31,6 +31,7 @@ STAMP_SHEET = "Wersja"
 LISTS_SHEET = "Listy"
 INSTRUCTIONS_SHEET = "Instrukcja"
 STAMP_MARK = "teczka-jst-formularz"
+FEEDBACK_SHEET = "Uwagi do poprawy"  # added by the feedback copy; a team may send that copy back
 
 FieldKind = Literal["text", "long_text", "date", "time", "integer", "amount"]
 

@@ -213,7 +213,8 @@ def identify(path: Path, display: str) -> tuple[WorkbookGrid, layout.FormLayout,
 def read_form(path: Path, display: str) -> FormRead:
     grid, form, edition_id, warnings = identify(path, display)
     result = FormRead(form=form, path=path, display_path=display, edition_id=edition_id, problems=list(warnings))
-    known = {s.title for s in form.sheets} | {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.STAMP_SHEET}
+    known = {s.title for s in form.sheets} | {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.STAMP_SHEET,
+                                              layout.FEEDBACK_SHEET}
     for extra in grid.sheet_names:
         if extra not in known:
             result.problems.append(Problem(f"Arkusz „{extra}” nie należy do formularza — pominięto go.",

@@ -7,8 +7,6 @@ orchestrator's warm LibreOffice pool. Nothing here writes outside the unit's sta
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -274,4 +272,3 @@ def _bundle(result: UnitResult) -> None:
     (result.staging / name).write_bytes(build_bundle(entries, meta=meta))
     result.bundle_name = name
     result.report["bundle"] = _relative(job.out_dir / "paczki" / name, job.repo_root)
-    result.report["manifest_sha256"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()

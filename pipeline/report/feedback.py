@@ -22,6 +22,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
     FONT_NAME,
     deterministic_xlsx,
@@ -31,7 +32,7 @@ from pipeline.report.xlsx import (
     write_table,
 )
 
-SUMMARY_SHEET = "Uwagi do poprawy"
+SUMMARY_SHEET = FEEDBACK_SHEET
 AUTHOR = "Teczka JST"
 ERROR_FILL = PatternFill("solid", fgColor="FFFFC7CE")  # light red
 WARNING_FILL = PatternFill("solid", fgColor="FFFFD8A8")  # light orange

@@ -61,10 +61,10 @@ class ReportError(_Closed):
 
 class ReportUnit(_Closed):
     id: str = Field(min_length=1)
-    name: str
-    teryt: str
-    unit_type: str
-    voivodeship: str
+    name: str | None  # None until the unit's card is valid
+    teryt: str | None
+    unit_type: str | None
+    voivodeship: str | None
     status: Status
     stage: int = Field(ge=0, le=STAGE_COUNT)
     area: ReportArea | None
@@ -77,6 +77,7 @@ class ReportUnit(_Closed):
     errors: list[ReportError]
     warnings: list[ReportError]
     failure: str | None
+    publication_omitted: list[str] = Field(default_factory=list)  # fields left out of the publication HTML
 
 
 class Report(_Closed):
