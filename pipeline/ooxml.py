@@ -1,0 +1,190 @@
+"""Word-package pieces for the renderer: safe text, paragraph filter, timeline table, core
+properties, and a deterministic ZIP writer that reuses pre-compressed parts.
+
+Pure functions, no file I/O. Everything here produces XML *text* that ends up inside a
+rendered ``word/document.xml``; user text always goes through ``xml_text`` first.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape as _xml_escape
+
+from markupsafe import Markup, escape
+
+# XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
+# garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
+_ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+def clean_text(text: str) -> str:
+    """Text safe for XML: CRLF/CR/VT/FF become LF, other control characters disappear."""
+    text = text.replace("\r\n", "\n").translate({0x0D: 0x0A, 0x0B: 0x0A, 0x0C: 0x0A})
+    return _ILLEGAL.sub("", text)
+
+
+def xml_text(value: object) -> Markup:
+    """A value as escaped XML text. Braces become character references, so nothing a user
+    typed ("{{", "{_{", "{%") can ever look like a template tag to docxtpl's post-processing."""
+    text = str(escape(clean_text(str(value))))
+    return Markup(text.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def finalize(value: object) -> object:
+    """Jinja ``finalize``: every printed value is cleaned and escaped here; None prints as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):  # produced by our filters: already safe XML
+        return value
+    return xml_text(value)
+
+
+def paragraphs(value: object) -> Markup:
+    """Filter ``akapity``: blank-line-separated paragraphs become paragraphs, single line
+    breaks become line breaks. Emits docxtpl's listing markers (\\a, \\n), which the renderer
+    turns into <w:p>/<w:br/> keeping the paragraph and run properties of the tag."""
+    if value is None:
+        return Markup("")
+    text = clean_text(str(value)).strip()
+    parts = [part.strip("\n") for part in _BLANK_LINE.split(text)]
+    return Markup("\a".join(str(xml_text(part)) for part in parts if part))
+
+
+# --------------------------------------------------------------------------- timeline table
+TWIPS_PER_CM = 567
+TIMELINE_FILL = "2E75B6"
+_HEAD_FILL = "DCE6F1"
+_ZEBRA_FILL = "F4F7FB"
+_BORDER = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="{1}"/>'
+
+
+def _cell(width: int, content: str, *, fill: str | None = None, center: bool = False, bold: bool = False,
+          size: int = 15) -> str:
+    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    justify = '<w:jc w:val="center"/>' if center else ""
+    run = ""
+    if content:
+        bold_xml = "<w:b/>" if bold else ""
+        run = (f'<w:r><w:rPr>{bold_xml}<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>'
+               f'<w:t xml:space="preserve">{content}</w:t></w:r>')
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}<w:vAlign w:val="center"/></w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="TabelaMala"/><w:spacing w:before="0" w:after="0"/>{justify}</w:pPr>'
+            f"{run}</w:p></w:tc>")
+
+
+def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_FILL) -> Markup:
+    """Filter ``tabela_harmonogramu``: the HDR timeline as a native Word table.
+
+    One row per action, one column per month; a month cell is shaded where the action runs.
+    The header row repeats on every page and rows never split across pages.
+    """
+    months, rows = timeline["months"], timeline["rows"]
+    total = int(float(width_cm) * TWIPS_PER_CM)
+    number_w = int(0.8 * TWIPS_PER_CM)
+    count = max(len(months), 1)
+    name_w = int(7.5 * TWIPS_PER_CM)
+    month_w = (total - number_w - name_w) // count
+    if month_w > int(2.4 * TWIPS_PER_CM):
+        month_w = int(2.4 * TWIPS_PER_CM)
+    elif month_w < int(0.9 * TWIPS_PER_CM):
+        month_w = max((total - number_w - int(4.5 * TWIPS_PER_CM)) // count, int(0.5 * TWIPS_PER_CM))
+    name_w = total - number_w - month_w * len(months)
+    fill = re.sub(r"[^0-9A-Fa-f]", "", str(fill))[:6] or TIMELINE_FILL
+    borders = "".join(_BORDER.format(side, "8C9BAF") for side in ("top", "left", "bottom", "right"))
+    borders += "".join(_BORDER.format(side, "C9D2DE") for side in ("insideH", "insideV"))
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in [number_w, name_w] + [month_w] * len(months))
+    two_lines = month_w < int(1.4 * TWIPS_PER_CM)
+    head = [_cell(number_w, "Lp.", fill=_HEAD_FILL, bold=True), _cell(name_w, "Działanie", fill=_HEAD_FILL, bold=True)]
+    for month in months:
+        label = str(xml_text(month["label"]))
+        if two_lines:
+            label = label.replace(" ", '</w:t><w:br/><w:t xml:space="preserve">', 1)
+        head.append(_cell(month_w, label, fill=_HEAD_FILL, center=True, bold=True, size=13))
+    out = [
+        f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
+        f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>",
+        f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{"".join(head)}</w:tr>',
+    ]
+    for index, row in enumerate(rows):
+        zebra = _ZEBRA_FILL if index % 2 else None
+        cells = [_cell(number_w, str(xml_text(row["number"])), fill=zebra, center=True),
+                 _cell(name_w, str(xml_text(row["name"])), fill=zebra)]
+        cells += [_cell(month_w, "", fill=fill if flag else zebra) for flag in row["flags"]]
+        out.append(f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{"".join(cells)}</w:tr>')
+    out.append("</w:tbl>")
+    return Markup("".join(out))
+
+
+# --------------------------------------------------------------------------- core properties
+def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str, description: str,
+                        category: str, when: date, language: str = "pl-PL") -> bytes:
+    """docProps/core.xml with the document's own metadata; times come from ``when`` only."""
+    def text(value: str) -> str:
+        return _xml_escape(clean_text(value))
+
+    stamp = f"{when.isoformat()}T00:00:00Z"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{text(title)}</dc:title><dc:subject>{text(subject)}</dc:subject>"
+        f"<dc:creator>{text(creator)}</dc:creator><cp:keywords>{text(keywords)}</cp:keywords>"
+        f"<dc:description>{text(description)}</dc:description><cp:category>{text(category)}</cp:category>"
+        f"<cp:lastModifiedBy>{text(creator)}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+        f"<dc:language>{text(language)}</dc:language>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    ).encode()
+
+
+# --------------------------------------------------------------------------- deterministic ZIP
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
+_DOS_TIME = 0
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+COMPRESS_LEVEL = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ZipEntry:
+    """One compressed member, ready to be laid out: name, method, CRC, sizes, data."""
+
+    name: bytes
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, name: str, raw: bytes, level: int = COMPRESS_LEVEL) -> ZipEntry:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = compressor.compress(raw) + compressor.flush()
+        return cls(name.encode("utf-8"), 8, zlib.crc32(raw), len(raw), data)
+
+
+def zip_bytes(entries: list[ZipEntry]) -> bytes:
+    """A ZIP archive whose bytes depend only on the entries and their order."""
+    chunks, central, offset = [], [], 0
+    for entry in entries:
+        flags = 0x800 if not entry.name.isascii() else 0
+        header = _LOCAL.pack(0x04034B50, 20, flags, entry.method, _DOS_TIME, _DOS_DATE, entry.crc,
+                             len(entry.data), entry.size, len(entry.name), 0)
+        chunks += (header, entry.name, entry.data)
+        central.append(_CENTRAL.pack(0x02014B50, 0x0314, 20, flags, entry.method, _DOS_TIME, _DOS_DATE,
+                                     entry.crc, len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0,
+                                     0o100644 << 16, offset) + entry.name)
+        offset += len(header) + len(entry.name) + len(entry.data)
+    directory = b"".join(central)
+    chunks.append(directory)
+    chunks.append(_END.pack(0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0))
+    return b"".join(chunks)

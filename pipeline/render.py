@@ -1,0 +1,284 @@
+"""Rendering Word documents from docxtpl templates, fast and byte-reproducible.
+
+Each template is compiled once per process: its XML parts (body, headers, footers) are
+patched with docxtpl's own ``patch_xml`` and compiled into Jinja templates; the other package
+parts are compressed once. Rendering a document then only renders those XML strings, applies
+docxtpl's post-processing (``resolve_listing``) and lays out a ZIP with fixed times and order,
+with docProps/core.xml written from the document's own metadata. The core is pure (compiled
+template and context in, bytes out); nothing here writes files.
+
+Jinja runs with autoescape and StrictUndefined: user text is escaped data, never template code,
+and a variable the context lacks stops the render with a Polish message naming the template,
+the part and the variable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import traceback
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from pipeline import ooxml
+from pipeline.errors import TeczkaError
+from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
+
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_RENDERED_RELS = {"officeDocument": "treść", "header": "nagłówek", "footer": "stopka", "footnotes": "przypisy"}
+_CORE = "docProps/core.xml"
+_TAGS = re.compile(r"<[^>]+>")
+_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
+_PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no instance state
+
+
+class RenderError(TeczkaError):
+    """A template that cannot be compiled or rendered; the message is Polish and names the spot."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, template: str, part: str | None = None, variable: str | None = None,
+                 paragraph: str | None = None) -> None:
+        super().__init__(message)
+        self.template, self.part, self.variable, self.paragraph = template, part, variable, paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    name: str
+    title: str
+    data: bytes
+
+
+def make_environment() -> jinja2.Environment:
+    """The one Jinja environment of every document: autoescape, strict, Polish filters."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=ooxml.finalize)
+    env.filters.update(JINJA_FILTERS)
+    env.filters.update({"akapity": ooxml.paragraphs, "tabela_harmonogramu": ooxml.timeline_table})
+    env.globals.update(JINJA_GLOBALS)
+    return env
+
+
+def paragraph_text(xml_line: str, needle: str = "", limit: int = 160) -> str:
+    """The text of the paragraph on one line of a prepared part (the one holding ``needle``,
+    else the last one with a tag): what the user sees in Word around a failing tag."""
+    segments = [" ".join(_TAGS.sub("", seg).split()) for seg in xml_line.split("</w:p>")]
+    segments = [seg for seg in segments if seg]
+    best = [seg for seg in segments if needle and needle in seg] or [seg for seg in segments if "{" in seg]
+    text = (best or segments or [""])[-1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def prepare_source(xml: str) -> str:
+    """docxtpl's source preparation: patched XML with every paragraph on its own line."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", _PATCHER.patch_xml(xml))
+
+
+def _finish(xml: str) -> str:
+    """docxtpl's post-processing of a rendered part (render_xml_part, after the Jinja step)."""
+    xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+    xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    if "\n" in xml or "\t" in xml or "\a" in xml or "\f" in xml:
+        xml = _PATCHER.resolve_listing(xml)
+    return xml
+
+
+def rendered_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Part name -> Polish label for the parts docxtpl renders: body, headers, footers, footnotes."""
+    found: dict[str, str] = {}
+    for rels_name, base in (("_rels/.rels", ""), ("word/_rels/document.xml.rels", "word/")):
+        if rels_name not in archive.namelist():
+            continue
+        for rel in etree.fromstring(archive.read(rels_name)).iter(f"{_REL_NS}Relationship"):
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            if kind in _RENDERED_RELS and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "").lstrip("/")
+                found[target if target.startswith("word/") or not base else base + target] = _RENDERED_RELS[kind]
+    return found
+
+
+@dataclass(slots=True)
+class _Part:
+    name: str
+    label: str
+    prolog: str  # the XML declaration, kept out of Jinja and of lxml's unicode parser
+    template: jinja2.Template
+    lines: list[str]
+    fix_tables: bool
+
+
+class CompiledTemplate:
+    """One .docx template, compiled: Jinja templates for its XML parts, the rest pre-compressed."""
+
+    def __init__(self, path: Path, env: jinja2.Environment) -> None:
+        self.path, self.name = path, path.name
+        raw = path.read_bytes()
+        self.sha256 = hashlib.sha256(raw).hexdigest()
+        self.order: list[str] = []
+        self.static: dict[str, ooxml.ZipEntry] = {}
+        self.parts: dict[str, _Part] = {}
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            labels = rendered_parts(archive)
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+            names.sort(key=lambda n: n != "[Content_Types].xml")
+            for name in names:
+                self.order.append(name)
+                data = archive.read(name)
+                if name in labels:
+                    self.parts[name] = self._compile(name, labels[name], data.decode("utf-8"), env)
+                elif name != _CORE:
+                    self.static[name] = ooxml.ZipEntry.of(name, data)
+        if _CORE not in self.order:
+            self.order.insert(1, _CORE)  # the content type is declared by every Word-made package
+
+    def _compile(self, name: str, label: str, xml: str, env: jinja2.Environment) -> _Part:
+        prolog = ""
+        if xml.startswith("<?xml"):
+            end = xml.index("?>") + 2
+            prolog, xml = xml[:end] + "\n", xml[end:].lstrip()
+        source = prepare_source(xml)
+        lines = source.split("\n")
+        try:
+            template = env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            where = paragraph_text(lines[exc.lineno - 1]) if exc.lineno and exc.lineno <= len(lines) else ""
+            raise RenderError(f"Szablon {self.name} ({label}): błąd składni znacznika ({exc.message}) "
+                              f"w akapicie: „{where}”.", template=self.name, part=label, paragraph=where) from None
+        return _Part(name, label, prolog, template, lines, "{%tc" in xml or "{%-tc" in xml)
+
+    def render(self, context: dict[str, Any], spec: Any) -> bytes:
+        entries = []
+        for name in self.order:
+            if name in self.static:
+                entries.append(self.static[name])
+            elif name == _CORE:
+                entries.append(ooxml.ZipEntry.of(name, core_xml(spec, context)))
+            else:
+                entries.append(ooxml.ZipEntry.of(name, self._render_part(self.parts[name], context).encode("utf-8")))
+        return ooxml.zip_bytes(entries)
+
+    def _render_part(self, part: _Part, context: dict[str, Any]) -> str:
+        try:
+            xml = part.template.render(context)
+        except Exception as exc:
+            raise self._error(part, exc) from None
+        xml = _finish(xml)
+        if part.fix_tables:  # {%tc %} loops change the column count: docxtpl's table fix
+            xml = etree.tostring(_PATCHER.fix_tables(xml), encoding="unicode")
+        if "<wp:docPr" in xml:  # images repeated by loops need unique ids, as docxtpl does
+            numbers = iter(range(1001, 10**9))
+            xml = _DOCPR_ID.sub(lambda m: f"{m[1]}{next(numbers)}{m[2]}", xml)
+        return part.prolog + xml
+
+    def _error(self, part: _Part, exc: Exception) -> RenderError:
+        lineno = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename == "<template>":
+                lineno = frame.lineno
+        text = str(exc)
+        variable = _missing_name(text) if isinstance(exc, jinja2.UndefinedError) else ""
+        where = paragraph_text(part.lines[lineno - 1], variable) if lineno and lineno <= len(part.lines) else ""
+        head = f"Szablon {self.name} ({part.label})"
+        if isinstance(exc, jinja2.UndefinedError):
+            message = f"{head}: nieznana zmienna „{variable}” w akapicie: „{where}”."
+            return RenderError(message, template=self.name, part=part.label, variable=variable, paragraph=where)
+        message = f"{head}: błąd podczas wypełniania ({type(exc).__name__}: {text}) w akapicie: „{where}”."
+        return RenderError(message, template=self.name, part=part.label, paragraph=where)
+
+
+def _missing_name(message: str) -> str:
+    if m := re.match(r"^'(.+?)' is undefined$", message):
+        return m[1]
+    if m := re.search(r"has no attribute '(.+?)'", message):
+        return m[1]
+    return message
+
+
+def core_xml(spec: Any, context: dict[str, Any]) -> bytes:
+    programme = context.get("programme", {})
+    return ooxml.core_properties_xml(
+        title=spec.title, subject=spec.subject, creator=spec.author, keywords="; ".join(spec.keywords),
+        description=programme.get("project_title", ""), category=programme.get("edition_name", ""), when=spec.date)
+
+
+class TemplateSet:
+    """Every .docx template of a folder, compiled once. A broken template fails only when used."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.env = make_environment()
+        self.templates: dict[str, CompiledTemplate] = {}
+        self.errors: dict[str, RenderError] = {}
+        for path in sorted(self.directory.glob("*.docx")):
+            if path.name.startswith(("~$", ".~lock")):
+                continue
+            try:
+                self.templates[path.name] = CompiledTemplate(path, self.env)
+            except RenderError as exc:
+                self.errors[path.name] = exc
+            except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, etree.XMLSyntaxError) as exc:
+                self.errors[path.name] = RenderError(f"Szablon {path.name} nie jest poprawnym plikiem .docx ({exc}).",
+                                                     template=path.name)
+
+    def get(self, name: str) -> CompiledTemplate:
+        if name in self.errors:
+            raise self.errors[name]
+        if name not in self.templates:
+            raise RenderError(f"Brak szablonu {name} w katalogu {self.directory}.", template=name)
+        return self.templates[name]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {name: t.sha256 for name, t in sorted(self.templates.items())}
+
+
+@lru_cache(maxsize=4)
+def _cached(directory: str, stamp: tuple) -> TemplateSet:
+    return TemplateSet(Path(directory))
+
+
+def template_set(directory: Path) -> TemplateSet:
+    """The process-wide compiled set for a folder; recompiled when a template file changes."""
+    directory = Path(directory).resolve()
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.docx")))
+    return _cached(str(directory), stamp)
+
+
+def template_hashes(directory: Path) -> dict[str, str]:
+    """Template file name -> sha256 of its bytes, for incremental rebuilds."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(directory).glob("*.docx")) if not p.name.startswith(("~$", ".~lock"))}
+
+
+def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) -> bytes:
+    """The .docx bytes of one document: same template, spec and context give the same bytes."""
+    return templates.get(spec.template).render(context, spec)
+
+
+def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
+    """Every document the unit's valid forms allow, rendered in memory."""
+    from pipeline.context import build_context, document_plan
+
+    return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
+            for spec in document_plan(unit, edition)]
+
+
+def render_naive(template_path: Path, context: dict[str, Any], spec: Any = None) -> bytes:
+    """Plain docxtpl (load, render, save) with the same environment: the reference and baseline."""
+    template = DocxTemplate(str(template_path))
+    template.render(context, jinja_env=make_environment(), autoescape=True)
+    if spec is not None:
+        props = template.docx.core_properties
+        props.title, props.subject, props.author = spec.title, spec.subject, spec.author
+        props.keywords, props.language = "; ".join(spec.keywords), "pl-PL"
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,365 @@
+"""Building blocks for ``build_templates.py``: page setup, styles, header and footer, tables.
+
+Dev tooling only: the pipeline never imports this. It writes plain python-docx objects with
+docxtpl tags typed as whole runs, so every tag sits in one run and Word opens the result
+as an ordinary document that a coordinator can edit.
+"""
+
+from __future__ import annotations
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+FONT = "Liberation Sans"
+NAVY = RGBColor(0x1F, 0x38, 0x64)
+GREY = RGBColor(0x59, 0x59, 0x59)
+HEADER_FILL = "DCE6F1"
+LABEL_FILL = "F2F5F9"
+BORDER = "8C9BAF"
+
+# (name, style id, base, size pt, bold, italic, colour, space before, space after)
+PARAGRAPH_STYLES = [
+    ("Tabela", "Tabela", "Normal", 9, False, False, None, 0, 0),
+    ("Tabela nagłówek", "TabelaNaglowek", "Tabela", 9, True, False, None, 0, 0),
+    ("Tabela mała", "TabelaMala", "Tabela", 8, False, False, None, 0, 0),
+    ("Tabela mała nagłówek", "TabelaMalaNaglowek", "Tabela mała", 8, True, False, None, 0, 0),
+    ("Etykieta", "Etykieta", "Normal", 9, True, False, GREY, 6, 1),
+    ("Lead", "Lead", "Normal", 11.5, True, True, NAVY, 6, 10),
+    ("Metryczka", "Metryczka", "Normal", 8.5, False, False, GREY, 0, 0),
+    ("Podpis", "Podpis", "Normal", 7.5, False, True, GREY, 0, 0),
+    ("Znacznik", "Znacznik", "Normal", 7, False, False, GREY, 0, 0),
+]
+
+
+# ----------------------------------------------------------------------- document and styles
+def new_document(*, landscape: bool = False, margins_cm: float = 2.0) -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    else:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(margins_cm))
+    section.top_margin, section.bottom_margin = Cm(2.4), Cm(2.0)
+    section.header_distance, section.footer_distance = Cm(0.9), Cm(0.8)
+    _setup_styles(doc)
+    return doc
+
+
+def text_width_cm(doc: Document) -> float:
+    section = doc.sections[0]
+    return round((section.page_width - section.left_margin - section.right_margin) / 360000, 2)
+
+
+def _explicit_fonts(rpr) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        if attr.endswith("Theme"):
+            del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+
+
+def _setup_styles(doc: Document) -> None:
+    styles_root = doc.styles.element
+    defaults = styles_root.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _explicit_fonts(defaults)
+    lang = defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        defaults.append(lang)
+    lang.set(qn("w:val"), "pl-PL")
+    lang.set(qn("w:eastAsia"), "pl-PL")
+    lang.set(qn("w:bidi"), "ar-SA")
+    for fonts in styles_root.iter(qn("w:rFonts")):  # headings use theme fonts (Calibri/Cambria)
+        _explicit_fonts(fonts.getparent())
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(10)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.12
+    _style(doc, "Title", 19, NAVY, before=0, after=2)
+    _style(doc, "Subtitle", 13, GREY, before=0, after=12, italic=False)
+    _style(doc, "Heading 1", 13, NAVY, before=14, after=5)
+    _style(doc, "Heading 2", 11, NAVY, before=10, after=3)
+    _style(doc, "Heading 3", 10, RGBColor(0, 0, 0), before=6, after=2)
+    _bottom_border(doc.styles["Heading 1"].element.get_or_add_pPr(), "1F3864", 6)
+    for name in ("Header", "Footer"):
+        style = doc.styles[name]
+        style.font.size, style.font.color.rgb = Pt(7.5), GREY
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.line_spacing = 1.0
+        style.paragraph_format.tab_stops.clear_all()  # python-docx's default centre/right tabs
+    for name, style_id, base, size, bold, italic, colour, before, after in PARAGRAPH_STYLES:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.element.set(qn("w:styleId"), style_id)
+        style.base_style = doc.styles[base]
+        style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
+        if colour is not None:
+            style.font.color.rgb = colour
+        fmt = style.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+        if style_id.startswith("Tabela"):
+            fmt.line_spacing = 1.0
+        style.quick_style = True
+    doc.styles["Etykieta"].paragraph_format.keep_with_next = True
+
+
+def _style(doc, name, size, colour, *, before, after, italic=None) -> None:
+    style = doc.styles[name]
+    style.font.name, style.font.size, style.font.color.rgb = FONT, Pt(size), colour
+    if italic is not None:
+        style.font.italic = italic
+    style.paragraph_format.space_before, style.paragraph_format.space_after = Pt(before), Pt(after)
+
+
+def _bottom_border(ppr, colour: str, size: int) -> None:
+    borders = OxmlElement("w:pBdr")
+    edge = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", colour)):
+        edge.set(qn(key), value)
+    borders.append(edge)
+    ppr.append(borders)
+
+
+def _top_border(ppr, colour: str) -> None:
+    borders = OxmlElement("w:pBdr")
+    edge = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "3"), ("w:color", colour)):
+        edge.set(qn(key), value)
+    borders.append(edge)
+    ppr.append(borders)
+
+
+# ----------------------------------------------------------------------- header and footer
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A complex field (PAGE, NUMPAGES) as Word writes it: begin, instruction, separate, end."""
+    def run_with(element):
+        run = paragraph.add_run()
+        run._r.append(element)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run_with(instr)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    paragraph.add_run(shown)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def header_and_footer(doc: Document) -> None:
+    """Programme identification in the header, co-financing line and "Strona X z Y" in the footer."""
+    width = Cm(text_width_cm(doc))
+    header = doc.sections[0].header
+    first = header.paragraphs[0]
+    first.style = doc.styles["Header"]
+    first.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    first.add_run("{{ programme.organiser }}").bold = True
+    first.add_run("\t{{ jst.name }} · TERC {{ jst.terc }}")
+    second = header.add_paragraph("{{ programme.project_title }}", style="Header")
+    _bottom_border(second._p.get_or_add_pPr(), BORDER, 4)
+
+    footer = doc.sections[0].footer
+    line = footer.paragraphs[0]
+    line.style = doc.styles["Footer"]
+    line.add_run("{{ programme.cofinancing }}")
+    _top_border(line._p.get_or_add_pPr(), BORDER)
+    pages = footer.add_paragraph(style="Footer")
+    pages.paragraph_format.space_before = Pt(2)
+    pages.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    pages.add_run("{{ document.title }} · {{ programme.edition_short }}\tStrona ")
+    _field(pages, "PAGE", "1")
+    pages.add_run(" z ")
+    _field(pages, "NUMPAGES", "1")
+
+
+# ----------------------------------------------------------------------- paragraphs
+def tag(doc: Document, text: str) -> None:
+    """A paragraph holding only a docxtpl paragraph tag ({%p … %}); it vanishes when rendered."""
+    doc.add_paragraph(text, style="Znacznik")
+
+
+def para(doc: Document, text: str = "", style: str | None = None, *, bold_prefix: str = "",
+         align=None, keep_next: bool = False):
+    paragraph = doc.add_paragraph(style=style)
+    if bold_prefix:
+        paragraph.add_run(bold_prefix).bold = True
+    if text:
+        paragraph.add_run(text)
+    if align is not None:
+        paragraph.alignment = align
+    if keep_next:
+        paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def title_block(doc: Document, title: str, subtitle: str) -> None:
+    doc.add_paragraph(title, style="Title")
+    doc.add_paragraph(subtitle, style="Subtitle")
+
+
+def right(doc: Document, text: str, style: str | None = None):
+    return para(doc, text, style, align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+
+# ----------------------------------------------------------------------- tables
+def _cell_fill(cell, colour: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), colour)
+    tcpr.append(shd)
+
+
+def _table_properties(table, widths_cm: list[float], *, borders: bool = True) -> None:
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
+    width.set(qn("w:type"), "dxa")
+    for old in tblpr.findall(qn("w:tblW")):
+        tblpr.remove(old)
+    tblpr.append(width)
+    margins = OxmlElement("w:tblCellMar")
+    for side, value in (("top", 28), ("left", 70), ("bottom", 28), ("right", 70)):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(value))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    tblpr.append(margins)
+    if borders:
+        edges = OxmlElement("w:tblBorders")
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            edge = OxmlElement(f"w:{side}")
+            for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", BORDER)):
+                edge.set(qn(key), value)
+            edges.append(edge)
+        tblpr.append(edges)
+    for column, width_cm in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width_cm)
+        for cell in column.cells:
+            cell.width = Cm(width_cm)
+
+
+def _row_flags(row, *, header: bool = False, cant_split: bool = True) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    if cant_split:
+        trpr.append(OxmlElement("w:cantSplit"))
+    if header:
+        trpr.append(OxmlElement("w:tblHeader"))
+
+
+def _write(cell, text: str, style: str) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.style = style
+    paragraph.add_run(text)
+
+
+def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], *,
+               small: bool = False):
+    """Header row plus one row per item: columns are (header, cell text, width in cm)."""
+    body_style, head_style = ("Tabela mała", "Tabela mała nagłówek") if small else ("Tabela", "Tabela nagłówek")
+    table = doc.add_table(rows=4, cols=len(columns))
+    _table_properties(table, [width for _, _, width in columns])
+    head, start, row, end = table.rows
+    _row_flags(head, header=True)
+    for cell, (title, _, _) in zip(head.cells, columns, strict=True):
+        _write(cell, title, head_style)
+        _cell_fill(cell, HEADER_FILL)
+    _write(start.cells[0], f"{{%tr for {loop} %}}", body_style)
+    _write(end.cells[0], "{%tr endfor %}", body_style)
+    _row_flags(row)
+    for cell, (_, text, _) in zip(row.cells, columns, strict=True):
+        _write(cell, text, body_style)
+    return table
+
+
+def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[float, float]):
+    """The metadata block: a label column (shaded) and a value column."""
+    table = doc.add_table(rows=len(rows), cols=2)
+    _table_properties(table, list(widths))
+    for row, (label, value) in zip(table.rows, rows, strict=True):
+        _row_flags(row)
+        _write(row.cells[0], label, "Tabela nagłówek")
+        _cell_fill(row.cells[0], LABEL_FILL)
+        _write(row.cells[1], value, "Tabela")
+    return table
+
+
+def grid_table(doc: Document, rows: list[list[str]], widths: list[float], *, labels: tuple[int, ...] = (0, 2)):
+    """A key/value grid with several pairs per row; "" cells right after a value merge into it."""
+    table = doc.add_table(rows=len(rows), cols=len(widths))
+    _table_properties(table, widths)
+    for row, texts in zip(table.rows, rows, strict=True):
+        _row_flags(row)
+        for index, text in enumerate(texts):
+            if text is None:
+                continue
+            label = index in labels
+            _write(row.cells[index], text, "Tabela nagłówek" if label else "Tabela")
+            if label:
+                _cell_fill(row.cells[index], LABEL_FILL)
+        span_end = len(texts)
+        while span_end > 1 and texts[span_end - 1] is None:
+            span_end -= 1
+        if span_end < len(texts):
+            row.cells[span_end - 1].merge(row.cells[len(texts) - 1])
+    return table
+
+
+def signature_table(doc: Document, loop: str, role: str, name: str, widths: list[float]):
+    """One row per signatory: role, name, and a line for the date and signature."""
+    table = doc.add_table(rows=3, cols=3)
+    _table_properties(table, widths, borders=False)
+    start, row, end = table.rows
+    _write(start.cells[0], f"{{%tr for {loop} %}}", "Tabela")
+    _write(end.cells[0], "{%tr endfor %}", "Tabela")
+    _row_flags(row)
+    row.height = Cm(1.6)
+    _write(row.cells[0], role, "Tabela")
+    _write(row.cells[1], name, "Tabela nagłówek")
+    line = row.cells[2].paragraphs[0]
+    line.style = "Tabela"
+    line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    line.paragraph_format.space_before = Pt(16)
+    line.add_run("……………………………………………")
+    caption = row.cells[2].add_paragraph("data i podpis", style="Podpis")
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return table
+
+
+def core_properties(doc: Document, title: str) -> None:
+    from datetime import datetime
+
+    props = doc.core_properties
+    props.title = title
+    props.author = "Ośrodek Rozwoju Edukacji"
+    props.last_modified_by = "Ośrodek Rozwoju Edukacji"
+    props.language = "pl-PL"
+    props.subject = "Szablon dokumentu Teczki JST"
+    props.keywords = "ORE; JST; szablon"
+    props.comments = "Szablon docxtpl. Zmienne i filtry opisuje templates/README.md."
+    props.revision = 1
+    props.created = props.modified = datetime(2020, 7, 1)

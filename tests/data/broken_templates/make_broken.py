@@ -1,0 +1,63 @@
+"""Regenerate the deliberately broken templates from templates/ (dev script).
+
+    .venv/bin/python tests/data/broken_templates/make_broken.py
+
+karta_jst.docx   misspelt variables: {{ jst_nazwa }} and {{ jst.nazwa }}
+hdr.docx         a tag split across two runs with different formatting
+spotkania.docx   an unclosed tag: {{ m.recorded_by }  (one closing brace; docxtpl would swallow the paragraph)
+podsumowanie_dobra_praktyka.docx   a tag Jinja cannot parse: {{ summary..title }}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE.parents[2] / "templates"
+
+
+def _paragraphs(document):
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+
+
+def _replace_first(document, old: str, new: str) -> None:
+    for paragraph in _paragraphs(document):
+        for run in paragraph.runs:
+            if old in run.text:
+                run.text = run.text.replace(old, new, 1)
+                return
+    raise LookupError(old)
+
+
+def main() -> None:
+    card = Document(TEMPLATES / "karta_jst.docx")
+    _replace_first(card, "{{ jst.name }}", "{{ jst.nazwa }}")  # the subtitle
+    _replace_first(card, "{{ jst.name }}", "{{ jst_nazwa }}")  # the metadata table
+    card.save(HERE / "karta_jst.docx")
+
+    hdr = Document(TEMPLATES / "hdr.docx")
+    for paragraph in hdr.paragraphs:
+        if paragraph.text.startswith("Harmonogram przyjęto dnia"):
+            run = paragraph.runs[0]
+            run.text = "Harmonogram przyjęto dnia {{ hdr.ado"
+            paragraph.add_run("pted_on }}").bold = True
+            break
+    hdr.save(HERE / "hdr.docx")
+
+    meetings = Document(TEMPLATES / "spotkania.docx")
+    _replace_first(meetings, "{{ m.recorded_by }}", "{{ m.recorded_by }")
+    meetings.save(HERE / "spotkania.docx")
+
+    practice = Document(TEMPLATES / "podsumowanie_dobra_praktyka.docx")
+    _replace_first(practice, "{{ summary.title }}", "{{ summary..title }}")
+    practice.save(HERE / "podsumowanie_dobra_praktyka.docx")
+
+
+if __name__ == "__main__":
+    main()

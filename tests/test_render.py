@@ -1,0 +1,309 @@
+"""Documents: which ones a unit gets, what they say, and how the renderer treats text and errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from documents_fixtures import JST_NAME, TERC, docx_text, full_unit, full_unit_data, unit_from_data
+from docx import Document
+
+from pipeline.context import build_context, document_plan
+from pipeline.edition import load_edition
+from pipeline.render import (
+    RenderError,
+    TemplateSet,
+    render_document,
+    render_naive,
+    render_unit,
+    template_hashes,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+GOLDEN = Path(__file__).parent / "golden"
+SUMMARY_CODES = ("good_practice", "reflection", "reportage")
+
+
+@pytest.fixture(scope="module")
+def edition():
+    return load_edition("2020")
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return TemplateSet(TEMPLATES)
+
+
+@pytest.fixture(scope="module")
+def documents(edition, templates):
+    """Every document of the full unit, per summary form: {form: {file name: text}}."""
+    out = {}
+    for code in SUMMARY_CODES:
+        unit = full_unit(edition, code)
+        out[code] = {doc.name: docx_text(doc.data) for doc in render_unit(unit, edition, templates)}
+    return out
+
+
+def _render(edition, templates, data, name):
+    unit = unit_from_data(data, edition)
+    spec = next(s for s in document_plan(unit, edition) if s.name == name)
+    return render_document(templates, spec, build_context(spec, unit, edition))
+
+
+# ----------------------------------------------------------------------------- the plan
+def test_a_full_unit_gets_four_documents_with_stable_names(edition):
+    plan = document_plan(full_unit(edition), edition)
+    assert [s.name for s in plan] == ["karta_jst.docx", "hdr.docx", "spotkania.docx", "podsumowanie.docx"]
+    assert plan[1].title == f"Harmonogram działań rozwojowych — {JST_NAME}"
+
+
+def test_document_dates_come_from_the_data_not_the_clock(edition):
+    dates = {s.name: s.date.isoformat() for s in document_plan(full_unit(edition), edition)}
+    assert dates == {"karta_jst.docx": "2020-08-31", "hdr.docx": "2020-09-10", "spotkania.docx": "2020-11-05",
+                     "podsumowanie.docx": "2021-03-05"}
+
+
+@pytest.mark.parametrize("code, template", [("good_practice", "podsumowanie_dobra_praktyka.docx"),
+                                            ("reflection", "podsumowanie_studium_refleksji.docx"),
+                                            ("reportage", "podsumowanie_minireportaz.docx")])
+def test_the_summary_template_follows_the_chosen_form(edition, code, template):
+    plan = document_plan(full_unit(edition, code), edition)
+    assert plan[-1].template == template
+
+
+def test_documents_need_their_forms(edition):
+    data = full_unit_data()
+    without_diagnosis = unit_from_data({k: v for k, v in data.items() if k != "diagnosis"}, edition)
+    assert [s.name for s in document_plan(without_diagnosis, edition)] == ["karta_jst.docx", "spotkania.docx",
+                                                                            "podsumowanie.docx"]
+    assert document_plan(unit_from_data({k: v for k, v in data.items() if k != "card"}, edition), edition) == []
+
+
+# ----------------------------------------------------------------------------- what documents say
+@pytest.mark.parametrize("code", SUMMARY_CODES)
+def test_every_document_names_the_jst_and_its_terc(documents, code):
+    for name, text in documents[code].items():
+        assert JST_NAME in text, name
+        assert TERC in text, name
+        assert "Strona 1 z 1" in text, name  # PAGE / NUMPAGES fields in the footer
+        assert "Ośrodek Rozwoju Edukacji" in text and "Europejskiego Funduszu Społecznego" in text, name
+
+
+def test_the_card_holds_the_choice_and_the_diagnosis(documents):
+    text = documents["good_practice"]["karta_jst.docx"]
+    assert "Data wyboru obszaru | 15 lipca 2020 r." in text
+    assert "Okres diagnozy: 20 lipca 2020 r. – 31 sierpnia 2020 r." in text
+    assert "Gmina nie ma spójnej analizy potrzeb oświatowych.\nDane są rozproszone między referatami." in text
+    assert text.index("Planowanie oparte na danych") < text.index("Monitorowanie jakości usług edukacyjnych |")
+
+
+def test_the_hdr_lists_every_action_and_its_months(edition, templates, documents):
+    text = documents["good_practice"]["hdr.docx"]
+    for action in full_unit_data()["hdr"]["actions"]:
+        assert action["name"] in text
+    assert "Data przyjęcia HDR | 10 września 2020 r. (wersja 1.0)" in text
+    assert "od 1.09.2020\ndo 1.10.2020" in text
+    assert "Lp. | Działanie | IX 2020 | X 2020 | XI 2020 | XII 2020 | I 2021 | II 2021" in text
+    assert "Łączny koszt działań (suma podanych kwot): 17\xa0450,00\xa0zł" in text
+
+
+def test_the_timeline_shades_exactly_the_months_of_each_action(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[1]
+    context = build_context(spec, unit, edition)
+    xml = zipfile.ZipFile(io.BytesIO(render_document(templates, spec, context))).read("word/document.xml").decode()
+    flags = sum(sum(row["flags"]) for row in context["timeline"]["rows"])
+    assert xml.count('w:fill="2E75B6"') == flags
+    assert context["timeline"]["rows"][0]["flags"] == [True, True, False, False, False, False]
+
+
+def test_meeting_totals_use_polish_plurals(documents, edition, templates):
+    text = documents["good_practice"]["spotkania.docx"]
+    assert ("Łącznie: 4 spotkania doradcze (10\xa0h), w tym 2 spotkania stacjonarne (7\xa0h) "
+            "i 2 spotkania on-line (3\xa0h).") in text
+    assert "w siedzibie JST | 2 spotkania | 7\xa0h" in text
+    data = full_unit_data()
+    extra = data["meetings"]["meetings"][0]
+    data["meetings"]["meetings"] += [dict(extra, number=n, held_on=f"2020-12-0{n}") for n in (5, 6, 7, 8, 9)]
+    text = docx_text(_render(edition, templates, data, "spotkania.docx"))
+    assert "Łącznie: 9 spotkań doradczych (25\xa0h), w tym 7 spotkań stacjonarnych (22\xa0h)" in text
+
+
+def test_each_meeting_is_a_section_with_its_tasks(documents):
+    text = documents["good_practice"]["spotkania.docx"]
+    assert "Spotkanie nr 1 — 15 lipca 2020 r." in text
+    assert "Data i godzina | 15 lipca 2020 r., 9:00–12:00 (3\xa0h)" in text
+    assert "Platforma | MS Teams" in text and "Miejsce | Urząd Gminy Żółkiewka, sala 12" in text
+    assert "Etap cyklu | 5. Wdrożenie HDR ze wsparciem doradczym" in text
+    assert "1 | Zebrać dane z SIO za trzy lata. | Anna Nowak | 28 lipca 2020 r." in text
+    assert "Na spotkaniu nie ustalono zadań." in text
+    assert "Sporządził(a): Marek Łoś" in text
+
+
+SECTION_TITLES = {
+    "good_practice": ["I. Opis dobrej praktyki", "1. Charakterystyka lokalnego systemu",
+                      "2. Problem, który był powodem wdrożenia innowacji", "3. Na czym polega zastosowane rozwiązanie?",
+                      "4. Kto, kiedy i co zrobił?", "5. Jakie efekty osiągnięto?", "6. Ile to kosztowało?",
+                      "7. Dlaczego warto promować to rozwiązanie?", "8. Zalecenia dotyczące replikacji",
+                      "II. Dane kontaktowe osoby, która może przekazać szczegółowe informacje na temat rozwiązania",
+                      "III. Wzorcowe dokumenty i materiały dostępne dla podmiotów zainteresowanych replikacją"],
+    "reflection": ["1. Cel dyskusji", "2.1. Etap obiektywny — fakty i dane", "2.2. Etap refleksyjny — reakcje i odczucia",
+                   "2.3. Etap interpretacyjny — znaczenie i wnioski", "2.4. Etap decyzyjny — decyzje i dalsze kroki",
+                   "3. Wnioski i rekomendacje"],
+    "reportage": ["Dane przy jednym stole", "Tło", "Przebieg", "Rozmowa: Anna Nowak, kierownik Referatu Oświaty",
+                  "Od czego zaczęliście?", "Efekty", "Tekst: Anna Nowak, Ewa Zielińska, 5 marca 2021 r."],
+}
+
+
+@pytest.mark.parametrize("code", SUMMARY_CODES)
+def test_the_summary_has_its_sections_in_order(documents, code):
+    lines = documents[code]["podsumowanie.docx"].split("\n")
+    positions = [lines.index(title) for title in SECTION_TITLES[code]]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("code", SUMMARY_CODES)
+def test_documents_match_the_golden_text(documents, code):
+    """Snapshots of the full text; UPDATE_GOLDEN=1 rewrites them after a deliberate change."""
+    names = documents[code] if code == "good_practice" else {"podsumowanie.docx": None}
+    for name in names:
+        text = documents[code][name] + "\n"
+        golden = GOLDEN / f"{code}__{name.removesuffix('.docx')}.txt"
+        if os.environ.get("UPDATE_GOLDEN"):
+            golden.parent.mkdir(exist_ok=True)
+            golden.write_text(text, encoding="utf-8")
+        assert text == golden.read_text(encoding="utf-8"), f"{golden.name} differs (UPDATE_GOLDEN=1 to accept)"
+
+
+# ----------------------------------------------------------------------------- text is data
+HOSTILE = "A & B < C > D \"cytat\" 'apostrof' {{ 7*7 }} {% if x %}tak{% endif %} ]]> {_{ koniec\x0bnowa linia\x01\x07"
+
+
+def test_hostile_text_appears_literally_and_the_document_opens(edition, templates):
+    data = full_unit_data("reportage")
+    data["summary"]["info"]["title"] = HOSTILE
+    data["summary"]["reportage"]["lead"] = HOSTILE
+    data["card"]["jst"]["address"] = HOSTILE
+    for name in ("podsumowanie.docx", "karta_jst.docx"):
+        blob = _render(edition, templates, data, name)
+        text = docx_text(blob)
+        literal = "A & B < C > D \"cytat\" 'apostrof' {{ 7*7 }} {% if x %}tak{% endif %} ]]> {_{ koniec\nnowa linia"
+        assert literal in text
+        assert "49" not in text.split(literal)[0][-5:]
+        assert "\x01" not in text and "\x07" not in text
+    props = Document(io.BytesIO(blob)).core_properties
+    assert props.author == JST_NAME
+
+
+def test_blank_lines_make_paragraphs_and_keep_the_formatting(edition, templates):
+    data = full_unit_data("reportage")
+    data["summary"]["interview"][0]["question"] = "Pierwszy akapit pytania.\n\nDrugi akapit pytania."
+    document = Document(io.BytesIO(_render(edition, templates, data, "podsumowanie.docx")))
+    paragraphs = {p.text: p for p in document.paragraphs}
+    for text in ("Pierwszy akapit pytania.", "Drugi akapit pytania."):
+        assert all(run.bold for run in paragraphs[text].runs if run.text)
+    texts = [p.text for p in document.paragraphs]
+    start = texts.index("We wrześniu zespół zebrał dane z trzech lat.")
+    assert texts[start: start + 3] == ["We wrześniu zespół zebrał dane z trzech lat.", "W październiku dyrektorzy wypełnili ankietę.",
+                          "W lutym rada gminy przyjęła raport."]
+
+
+# ----------------------------------------------------------------------------- errors
+def test_a_missing_variable_names_the_template_and_the_variable(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[1]
+    context = build_context(spec, unit, edition)
+    del context["risks"]
+    with pytest.raises(RenderError) as caught:
+        render_document(templates, spec, context)
+    assert caught.value.template == "hdr.docx" and caught.value.variable == "risks"
+    assert str(caught.value) == "Szablon hdr.docx (treść): nieznana zmienna „risks” w akapicie: „{% for r in risks %}”."
+
+
+def test_a_missing_field_of_an_item_is_named_too(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[0]
+    context = build_context(spec, unit, edition)
+    del context["programme"]["organiser"]  # printed only in the header
+    with pytest.raises(RenderError, match=r"karta_jst\.docx \(nagłówek\): nieznana zmienna „organiser”"):
+        render_document(templates, spec, context)
+
+
+def test_a_template_that_does_not_parse_fails_only_when_used(edition):
+    broken = TemplateSet(Path(__file__).parent / "data" / "broken_templates")
+    assert "hdr.docx" in broken.templates
+    with pytest.raises(RenderError, match=r"podsumowanie_dobra_praktyka\.docx \(treść\): błąd składni"):
+        broken.get("podsumowanie_dobra_praktyka.docx")
+    with pytest.raises(RenderError, match="Brak szablonu nie_ma.docx"):
+        broken.get("nie_ma.docx")
+
+
+# ----------------------------------------------------------------------------- the package
+def test_identical_input_gives_identical_bytes(edition):
+    first = [d.data for d in render_unit(full_unit(edition), edition, TemplateSet(TEMPLATES))]
+    second = [d.data for d in render_unit(full_unit(edition), edition, TemplateSet(TEMPLATES))]
+    assert first == second
+
+
+def test_core_properties_describe_the_document(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[1]
+    props = Document(io.BytesIO(render_document(templates, spec, build_context(spec, unit, edition)))).core_properties
+    assert (props.title, props.author, props.language) == (spec.title, JST_NAME, "pl-PL")
+    assert props.created.isoformat().startswith("2020-09-10") and props.modified == props.created
+    assert "HDR" in props.keywords and TERC in props.keywords
+
+
+def test_zip_entries_have_fixed_times_and_the_content_types_first(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[0]
+    archive = zipfile.ZipFile(io.BytesIO(render_document(templates, spec, build_context(spec, unit, edition))))
+    assert archive.testzip() is None
+    assert archive.namelist()[0] == "[Content_Types].xml"
+    assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.mark.parametrize("code", SUMMARY_CODES)
+def test_fast_and_naive_renderers_give_the_same_text(edition, templates, code):
+    unit = full_unit(edition, code)
+    for spec in document_plan(unit, edition):
+        context = build_context(spec, unit, edition)
+        fast = render_document(templates, spec, context)
+        naive = render_naive(TEMPLATES / spec.template, context, spec)
+        assert docx_text(fast) == docx_text(naive), spec.name
+
+
+def test_the_naive_renderer_escapes_hostile_text_the_same_way(edition, templates):
+    data = full_unit_data("reportage")
+    data["summary"]["reportage"]["lead"] = HOSTILE
+    unit = unit_from_data(data, edition)
+    spec = document_plan(unit, edition)[-1]
+    context = build_context(spec, unit, edition)
+    assert docx_text(render_document(templates, spec, context)) == docx_text(render_naive(TEMPLATES / spec.template,
+                                                                                          context, spec))
+
+
+def test_template_hashes_change_when_a_template_changes(tmp_path):
+    for path in TEMPLATES.glob("*.docx"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    before = template_hashes(tmp_path)
+    assert set(before) == {p.name for p in TEMPLATES.glob("*.docx")}
+    (tmp_path / "hdr.docx").write_bytes((tmp_path / "hdr.docx").read_bytes() + b"\0")
+    after = template_hashes(tmp_path)
+    assert [name for name in before if before[name] != after[name]] == ["hdr.docx"]
+
+
+def test_a_document_title_with_control_characters_keeps_core_xml_valid(edition, templates):
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[0]
+    spec = replace(spec, title="Tytuł\x01 & <b>", author="Gmina \x0b Ż")
+    core = zipfile.ZipFile(io.BytesIO(render_document(templates, spec, build_context(spec, unit, edition))))
+    xml = core.read("docProps/core.xml").decode()
+    assert "<dc:title>Tytuł &amp; &lt;b&gt;</dc:title>" in xml
+    assert not re.search("[\x00-\x08\x0b\x0c]", xml)
