@@ -19,20 +19,31 @@ from markupsafe import Markup, escape
 # XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
 # garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
 _ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")  # also CR, VT, FF
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
 def clean_text(text: str) -> str:
     """Text safe for XML: CRLF/CR/VT/FF become LF, other control characters disappear."""
+    if not _NEEDS_CLEANING.search(text):
+        return text
     text = text.replace("\r\n", "\n").translate({0x0D: 0x0A, 0x0B: 0x0A, 0x0C: 0x0A})
     return _ILLEGAL.sub("", text)
 
 
+_LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+
+
 def xml_text(value: object) -> Markup:
-    """A value as escaped XML text. Braces become character references, so nothing a user
-    typed ("{{", "{_{", "{%") can ever look like a template tag to docxtpl's post-processing."""
+    """A value as escaped XML text for a <w:t>. Braces become character references, so nothing a
+    user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
+    line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
     text = str(escape(clean_text(str(value))))
-    return Markup(text.replace("{", "&#123;").replace("}", "&#125;"))
+    if "{" in text or "}" in text:
+        text = text.replace("{", "&#123;").replace("}", "&#125;")
+    if "\n" in text:
+        text = text.replace("\n", _LINE_BREAK)
+    return Markup(text)
 
 
 def finalize(value: object) -> object:
@@ -41,6 +52,8 @@ def finalize(value: object) -> object:
         return ""
     if isinstance(value, Markup):  # produced by our filters: already safe XML
         return value
+    if type(value) is int:
+        return Markup(value)
     return xml_text(value)
 
 

@@ -36,6 +36,8 @@ _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _RENDERED_RELS = {"officeDocument": "treść", "header": "nagłówek", "footer": "stopka", "footnotes": "przypisy"}
 _CORE = "docProps/core.xml"
 _TAGS = re.compile(r"<[^>]+>")
+_SPECIAL = re.compile("[\t\n\a\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as in docxtpl's resolve_listing
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no instance state
 
@@ -82,13 +84,25 @@ def prepare_source(xml: str) -> str:
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", _PATCHER.patch_xml(xml))
 
 
-def _finish(xml: str) -> str:
-    """docxtpl's post-processing of a rendered part (render_xml_part, after the Jinja step)."""
-    xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-    xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-    if "\n" in xml or "\t" in xml or "\a" in xml or "\f" in xml:
-        xml = _PATCHER.resolve_listing(xml)
+def finish_part(xml: str, unescape: bool = True) -> str:
+    """docxtpl's post-processing of a rendered part (render_xml_part after the Jinja step),
+    in as few passes as possible: it runs for every part of every document. ``unescape`` (the
+    {_{ → {{ rule) is needed only if the template itself holds "{_" and the like: printed
+    values never do, braces in them are character references."""
+    xml = xml.replace("\n<w:p", "<w:p")  # only the line starts prepare_source inserted
+    if unescape:
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    if "\n" in xml or "\a" in xml or "\t" in xml or "\f" in xml:  # single characters: memchr-fast
+        xml = _PARAGRAPH.sub(_resolve_paragraph, xml)
     return xml
+
+
+def _resolve_paragraph(match: re.Match) -> str:
+    """docxtpl's resolve_listing, run only on the paragraphs that need it (same regex, same result)."""
+    paragraph = match[0]
+    if _SPECIAL.search(paragraph):
+        return _PATCHER.resolve_listing(paragraph)
+    return paragraph
 
 
 def rendered_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -113,6 +127,7 @@ class _Part:
     template: jinja2.Template
     lines: list[str]
     fix_tables: bool
+    unescape: bool
 
 
 class CompiledTemplate:
@@ -152,7 +167,8 @@ class CompiledTemplate:
             where = paragraph_text(lines[exc.lineno - 1]) if exc.lineno and exc.lineno <= len(lines) else ""
             raise RenderError(f"Szablon {self.name} ({label}): błąd składni znacznika ({exc.message}) "
                               f"w akapicie: „{where}”.", template=self.name, part=label, paragraph=where) from None
-        return _Part(name, label, prolog, template, lines, "{%tc" in xml or "{%-tc" in xml)
+        unescape = any(mark in xml for mark in ("{_{", "}_}", "{_%", "%_}"))
+        return _Part(name, label, prolog, template, lines, "{%tc" in xml or "{%-tc" in xml, unescape)
 
     def render(self, context: dict[str, Any], spec: Any) -> bytes:
         entries = []
@@ -170,7 +186,7 @@ class CompiledTemplate:
             xml = part.template.render(context)
         except Exception as exc:
             raise self._error(part, exc) from None
-        xml = _finish(xml)
+        xml = finish_part(xml, part.unescape)
         if part.fix_tables:  # {%tc %} loops change the column count: docxtpl's table fix
             xml = etree.tostring(_PATCHER.fix_tables(xml), encoding="unicode")
         if "<wp:docPr" in xml:  # images repeated by loops need unique ids, as docxtpl does

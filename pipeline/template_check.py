@@ -29,7 +29,13 @@ from pipeline.context import REQUIRED_KEYS, SUMMARY_TEMPLATES, build_context, do
 from pipeline.edition import Edition
 from pipeline.models import Unit, form_field
 from pipeline.polish import plural
-from pipeline.render import make_environment, paragraph_text, prepare_source, rendered_parts
+from pipeline.render import (
+    finish_part,
+    make_environment,
+    paragraph_text,
+    prepare_source,
+    rendered_parts,
+)
 
 Severity = Literal["error", "warning"]
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -241,10 +247,8 @@ def _where(tree: nodes.Template, lines: list[str], name: str) -> str:
 
 def _render_check(env, source, context, template, label, head) -> list[TemplateIssue]:
     """Fill the part with the example data; the result must be well-formed XML."""
-    from pipeline.render import _finish
-
     try:
-        xml = _finish(env.from_string(source).render(context))
+        xml = finish_part(env.from_string(source).render(context))
         etree.fromstring(xml.encode("utf-8"))
     except jinja2.TemplateError as exc:
         return [TemplateIssue(template, label, "error", f"{head}: nie daje się wypełnić przykładowymi danymi ({exc}).")]
