@@ -119,8 +119,8 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
             label = label.replace(" ", '</w:t><w:br/><w:t xml:space="preserve">', 1)
         head.append(_cell(month_w, label, fill=_HEAD_FILL, center=True, bold=True, size=13))
     out = [
-        f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-        f'<w:tblBorders>{borders}</w:tblBorders><w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
+        f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblBorders>{borders}</w:tblBorders>'
+        f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
         f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>",
         f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{"".join(head)}</w:tr>',

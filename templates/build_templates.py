@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from docx_kit import (  # noqa: E402
     core_properties,
+    finish,
     grid_table,
     header_and_footer,
     key_value_table,
@@ -315,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in args.only or TEMPLATES:
         doc, title = TEMPLATES[name]()
+        finish(doc)
         core_properties(doc, f"Szablon: {title}")
         buffer = BytesIO()
         doc.save(buffer)

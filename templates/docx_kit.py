@@ -363,3 +363,51 @@ def core_properties(doc: Document, title: str) -> None:
     props.comments = "Szablon docxtpl. Zmienne i filtry opisuje templates/README.md."
     props.revision = 1
     props.created = props.modified = datetime(2020, 7, 1)
+
+
+# ----------------------------------------------------------------------- schema order
+# WordprocessingML property elements are xsd:sequence: Word rejects children out of order
+# (LibreOffice forgives). Appending with OxmlElement puts them last, so sort them at the end.
+_SEQUENCES = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+           "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+           "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+             "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription tblPrChange",
+    "trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden "
+            "ins del trPrChange",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
+            "headers cellIns cellDel cellMerge tcPrChange",
+}
+_RANKS = {name: {child: i for i, child in enumerate(seq.split())} for name, seq in _SEQUENCES.items()}
+
+
+def schema_order(root) -> None:
+    """Sort the children of every pPr, tblPr, trPr and tcPr under ``root`` into schema order."""
+    for name, ranks in _RANKS.items():
+        for element in root.iter(qn(f"w:{name}")):
+            children = list(element)
+            ordered = sorted(children, key=lambda c: ranks.get(c.tag.rsplit("}", 1)[-1], len(ranks)))
+            if ordered != children:
+                for child in children:
+                    element.remove(child)
+                element.extend(ordered)
+
+
+def finish(doc: Document) -> None:
+    """Schema order everywhere, and Polish settings (theme language, decimal comma)."""
+    schema_order(doc.element)
+    schema_order(doc.styles.element)
+    section = doc.sections[0]
+    schema_order(section.header._element)
+    schema_order(section.footer._element)
+    settings = doc.settings.element
+    for tag, attrs in (("w:themeFontLang", {"w:val": "pl-PL", "w:eastAsia": "pl-PL"}),
+                       ("w:decimalSymbol", {"w:val": ","}), ("w:listSeparator", {"w:val": ";"})):
+        element = settings.find(qn(tag))
+        if element is not None:
+            for key in list(element.attrib):
+                del element.attrib[key]
+            for key, value in attrs.items():
+                element.set(qn(key), value)

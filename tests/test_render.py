@@ -307,3 +307,24 @@ def test_a_document_title_with_control_characters_keeps_core_xml_valid(edition, 
     xml = core.read("docProps/core.xml").decode()
     assert "<dc:title>Tytuł &amp; &lt;b&gt;</dc:title>" in xml
     assert not re.search("[\x00-\x08\x0b\x0c]", xml)
+
+
+def test_property_elements_follow_the_schema_order_word_insists_on(edition, templates):
+    """LibreOffice forgives children of pPr/tblPr/trPr/tcPr out of order; Word does not."""
+    import sys
+
+    from lxml import etree
+
+    sys.path.insert(0, str(TEMPLATES))
+    from docx_kit import _RANKS
+
+    for document in render_unit(full_unit(edition), edition, templates):
+        archive = zipfile.ZipFile(io.BytesIO(document.data))
+        for name in archive.namelist():
+            if not name.startswith("word/") or not name.endswith(".xml"):
+                continue
+            root = etree.fromstring(archive.read(name))
+            for kind, ranks in _RANKS.items():
+                for element in root.iter(f"{{{root.nsmap.get('w', '')}}}{kind}"):
+                    order = [ranks.get(child.tag.rsplit("}", 1)[-1], 99) for child in element]
+                    assert order == sorted(order), f"{document.name} {name}: {kind} {[c.tag for c in element]}"
