@@ -283,9 +283,6 @@ def _meetings(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
                      "count_text": count(len(same), "spotkanie", "spotkania", "spotkań"), "hours": float(hours),
                      "hours_text": format_hours(hours)})
     total_hours = sum((_hours(m) for m in meetings), Decimal(0))
-    rows.append({"label": "Razem", "remote": None, "count": len(meetings),
-                 "count_text": count(len(meetings), "spotkanie", "spotkania", "spotkań"),
-                 "hours": float(total_hours), "hours_text": format_hours(total_hours)})
     (on_site, on_site_hours), (online, online_hours) = kinds[False], kinds[True]
     sentence = (f"Łącznie: {_meetings_count(len(meetings))} ({format_hours(total_hours)}), w tym "
                 f"{_meetings_count(on_site, ('stacjonarne', 'stacjonarne', 'stacjonarnych'))} "
@@ -294,6 +291,7 @@ def _meetings(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
     return {
         "meetings_summary": {
             "count": len(meetings), "count_text": _meetings_count(len(meetings)),
+            "count_text_short": count(len(meetings), "spotkanie", "spotkania", "spotkań"),
             "on_site_count": on_site, "on_site_hours_text": format_hours(on_site_hours),
             "online_count": online, "online_hours_text": format_hours(online_hours),
             "hours_text": format_hours(total_hours), "rows": rows, "sentence": sentence,

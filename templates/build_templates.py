@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -163,7 +164,8 @@ def spotkania():
     para(doc, "{{ meetings_summary.sentence }}")
     loop_table(doc, "f in meetings_summary.rows", [("Forma spotkań", "{{ f.label }}", width - 8.0),
                                                    ("Liczba spotkań", "{{ f.count_text }}", 4.0),
-                                                   ("Liczba godzin", "{{ f.hours_text }}", 4.0)])
+                                                   ("Liczba godzin", "{{ f.hours_text }}", 4.0)],
+               total=["Razem", "{{ meetings_summary.count_text_short }}", "{{ meetings_summary.hours_text }}"])
     tag(doc, "{%p for m in meetings %}")
     doc.add_heading("Spotkanie nr {{ m.number }} — {{ m.date }}", 1)
     key_value_table(doc, [
@@ -185,7 +187,7 @@ def spotkania():
     tag(doc, "{%p else %}")
     para(doc, "Na spotkaniu nie ustalono zadań.")
     tag(doc, "{%p endif %}")
-    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ")
+    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ").paragraph_format.space_before = Pt(8)
     para(doc, "{{ m.recorded_by }}", bold_prefix="Sporządził(a): ")
     tag(doc, "{%p endfor %}")
     return doc, "Notatki ze spotkań doradczych"

@@ -278,8 +278,9 @@ def _write(cell, text: str, style: str) -> None:
 
 
 def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], *,
-               small: bool = False):
-    """Header row plus one row per item: columns are (header, cell text, width in cm)."""
+               small: bool = False, total: list[str] | None = None):
+    """Header row plus one row per item: columns are (header, cell text, width in cm);
+    ``total`` adds a closing row in bold (e.g. "Razem")."""
     body_style, head_style = ("Tabela mała", "Tabela mała nagłówek") if small else ("Tabela", "Tabela nagłówek")
     table = doc.add_table(rows=4, cols=len(columns))
     _table_properties(table, [width for _, _, width in columns])
@@ -293,6 +294,12 @@ def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], 
     _row_flags(row)
     for cell, (_, text, _) in zip(row.cells, columns, strict=True):
         _write(cell, text, body_style)
+    if total:
+        last = table.add_row()
+        _row_flags(last)
+        for cell, text in zip(last.cells, total, strict=True):
+            _write(cell, text, head_style)
+            _cell_fill(cell, LABEL_FILL)
     return table
 
 
@@ -300,11 +307,14 @@ def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[fl
     """The metadata block: a label column (shaded) and a value column."""
     table = doc.add_table(rows=len(rows), cols=2)
     _table_properties(table, list(widths))
-    for row, (label, value) in zip(table.rows, rows, strict=True):
+    for index, (row, (label, value)) in enumerate(zip(table.rows, rows, strict=True)):
         _row_flags(row)
         _write(row.cells[0], label, "Tabela nagłówek")
         _cell_fill(row.cells[0], LABEL_FILL)
         _write(row.cells[1], value, "Tabela")
+        if index < len(rows) - 1:  # keep the block on one page
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     return table
 
 

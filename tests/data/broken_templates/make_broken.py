@@ -10,9 +10,13 @@ podsumowanie_dobra_praktyka.docx   a tag Jinja cannot parse: {{ summary..title }
 
 from __future__ import annotations
 
+from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
 from docx import Document
+
+from pipeline.files import normalize_docx
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE.parents[2] / "templates"
@@ -35,11 +39,17 @@ def _replace_first(document, old: str, new: str) -> None:
     raise LookupError(old)
 
 
+def _save(document, name: str) -> None:
+    buffer = BytesIO()
+    document.save(buffer)
+    (HERE / name).write_bytes(normalize_docx(buffer.getvalue(), modified=datetime(2020, 7, 1)))
+
+
 def main() -> None:
     card = Document(TEMPLATES / "karta_jst.docx")
     _replace_first(card, "{{ jst.name }}", "{{ jst.nazwa }}")  # the subtitle
     _replace_first(card, "{{ jst.name }}", "{{ jst_nazwa }}")  # the metadata table
-    card.save(HERE / "karta_jst.docx")
+    _save(card, "karta_jst.docx")
 
     hdr = Document(TEMPLATES / "hdr.docx")
     for paragraph in hdr.paragraphs:
@@ -48,15 +58,15 @@ def main() -> None:
             run.text = "Harmonogram przyjęto dnia {{ hdr.ado"
             paragraph.add_run("pted_on }}").bold = True
             break
-    hdr.save(HERE / "hdr.docx")
+    _save(hdr, "hdr.docx")
 
     meetings = Document(TEMPLATES / "spotkania.docx")
     _replace_first(meetings, "{{ m.recorded_by }}", "{{ m.recorded_by }")
-    meetings.save(HERE / "spotkania.docx")
+    _save(meetings, "spotkania.docx")
 
     practice = Document(TEMPLATES / "podsumowanie_dobra_praktyka.docx")
     _replace_first(practice, "{{ summary.title }}", "{{ summary..title }}")
-    practice.save(HERE / "podsumowanie_dobra_praktyka.docx")
+    _save(practice, "podsumowanie_dobra_praktyka.docx")
 
 
 if __name__ == "__main__":
