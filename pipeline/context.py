@@ -188,9 +188,13 @@ def _hdr(unit: Unit, edition: Edition) -> dict[str, Any]:
     goals_by_priority: dict[int, list[dict[str, Any]]] = {}
     for goal in sorted(form.goals, key=lambda g: _goal_key(g.number)):
         goals_by_priority.setdefault(goal.priority, []).append({"number": goal.number, "description": goal.description})
-    priorities = [{"rank": p.rank, "name": p.name, "justification": p.justification,
-                   "goals": goals_by_priority.get(p.rank, [])}
+    priorities = [{"rank": p.rank, "name": p.name, "heading": f"Priorytet {p.rank}. {p.name}",
+                   "justification": p.justification, "goals": goals_by_priority.pop(p.rank, [])}
                   for p in sorted(unit.diagnosis.priorities, key=lambda p: p.rank)]
+    orphans = [goal for rank in sorted(goals_by_priority) for goal in goals_by_priority[rank]]
+    if orphans:  # goals pointing at a rank the diagnosis does not have: still shown
+        priorities.append({"rank": None, "name": "", "heading": "Cele bez priorytetu z diagnozy",
+                           "justification": "", "goals": orphans})
     actions = sorted(form.actions, key=lambda a: a.number)
     costs = [a.cost for a in actions if a.cost is not None]
     lead = unit.card.team[0] if unit.card.team else None

@@ -116,7 +116,7 @@ def hdr():
     _text(doc, "hdr.main_goal")
     doc.add_heading("2. Priorytety rozwojowe i cele szczegółowe", 1)
     tag(doc, "{%p for p in priorities %}")
-    doc.add_heading("Priorytet {{ p.rank }}. {{ p.name }}", 3)
+    doc.add_heading("{{ p.heading }}", 3)
     tag(doc, "{%p for g in p.goals %}")
     para(doc, "{{ g.description|akapity }}", bold_prefix="Cel {{ g.number }}. ")
     tag(doc, "{%p endfor %}")

@@ -328,3 +328,10 @@ def test_property_elements_follow_the_schema_order_word_insists_on(edition, temp
                 for element in root.iter(f"{{{root.nsmap.get('w', '')}}}{kind}"):
                     order = [ranks.get(child.tag.rsplit("}", 1)[-1], 99) for child in element]
                     assert order == sorted(order), f"{document.name} {name}: {kind} {[c.tag for c in element]}"
+
+
+def test_goals_of_an_unknown_priority_are_still_listed(edition, templates):
+    data = full_unit_data()
+    data["hdr"]["goals"].append({"number": "3.1", "priority": 3, "description": "Cel bez priorytetu w diagnozie."})
+    text = docx_text(_render(edition, templates, data, "hdr.docx"))
+    assert "Cele bez priorytetu z diagnozy\nCel 3.1. Cel bez priorytetu w diagnozie." in text

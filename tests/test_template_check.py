@@ -132,3 +132,20 @@ def test_the_example_context_is_what_build_context_gives(edition):
     unit = example_unit(edition)
     spec = document_plan(unit, edition)[0]
     assert example_contexts(edition)[spec.template] == build_context(spec, unit, edition)
+
+
+def _paths(value, prefix=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        yield from _paths(value[0], f"{prefix}[]")
+    else:
+        yield prefix
+
+
+def test_the_readme_documents_every_context_key(edition):
+    readme = (TEMPLATES / "README.md").read_text(encoding="utf-8")
+    missing = {path for context in example_contexts(edition).values() for path in _paths(context)
+               if f"`{path}`" not in readme and f"`{path} " not in readme}
+    assert missing == set()
