@@ -288,10 +288,13 @@ def _meetings(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
                      "hours_text": format_hours(hours)})
     total_hours = sum((_hours(m) for m in meetings), Decimal(0))
     (on_site, on_site_hours), (online, online_hours) = kinds[False], kinds[True]
-    sentence = (f"Łącznie: {_meetings_count(len(meetings))} ({format_hours(total_hours)}), w tym "
-                f"{_meetings_count(on_site, ('stacjonarne', 'stacjonarne', 'stacjonarnych'))} "
-                f"({format_hours(on_site_hours)}) i {count(online, 'spotkanie', 'spotkania', 'spotkań')} on-line "
-                f"({format_hours(online_hours)}).")
+    parts = []
+    if on_site:
+        parts.append(f"{_meetings_count(on_site, ('stacjonarne', 'stacjonarne', 'stacjonarnych'))} "
+                     f"({format_hours(on_site_hours)})")
+    if online:
+        parts.append(f"{count(online, 'spotkanie', 'spotkania', 'spotkań')} on-line ({format_hours(online_hours)})")
+    sentence = f"Łącznie: {_meetings_count(len(meetings))} ({format_hours(total_hours)}), w tym {' i '.join(parts)}."
     return {
         "meetings_summary": {
             "count": len(meetings), "count_text": _meetings_count(len(meetings)),

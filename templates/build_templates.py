@@ -63,9 +63,9 @@ def karta_jst():
     _metadata(doc, [("Typ JST", "{{ jst.unit_type }}"), ("Województwo", "{{ jst.voivodeship }}"),
                     ("Adres urzędu", "{{ jst.address }}"), ("E-mail urzędu", "{{ jst.office_email or '—' }}")])
     doc.add_heading("1. Zespół JST", 1)
-    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 1.0), ("Imię i nazwisko", "{{ m.name }}", 4.2),
-                                  ("Stanowisko", "{{ m.position }}", 5.0), ("E-mail", "{{ m.email }}", 4.3),
-                                  ("Telefon", "{{ m.phone or '—' }}", width - 14.5)])
+    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.9),
+                                  ("Stanowisko", "{{ m.position }}", width - 12.5), ("E-mail", "{{ m.email }}", 5.3),
+                                  ("Telefon", "{{ m.phone or '—' }}", 2.5)])
     doc.add_heading("2. Team doradczy", 1)
     loop_table(doc, "a in advisers", [("Lp.", "{{ a.number }}", 1.0), ("Rola", "{{ a.role }}", 7.5),
                                       ("Imię i nazwisko", "{{ a.name }}", 4.2), ("E-mail", "{{ a.email or '—' }}", width - 12.7)])

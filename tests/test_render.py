@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -335,3 +336,13 @@ def test_goals_of_an_unknown_priority_are_still_listed(edition, templates):
     data["hdr"]["goals"].append({"number": "3.1", "priority": 3, "description": "Cel bez priorytetu w diagnozie."})
     text = docx_text(_render(edition, templates, data, "hdr.docx"))
     assert "Cele bez priorytetu z diagnozy\nCel 3.1. Cel bez priorytetu w diagnozie." in text
+
+
+def test_the_process_wide_template_set_is_compiled_once_and_refreshed_on_change(tmp_path):
+    from pipeline.render import template_set
+
+    shutil.copy(TEMPLATES / "hdr.docx", tmp_path / "hdr.docx")
+    first = template_set(tmp_path)
+    assert template_set(tmp_path) is first and list(first.templates) == ["hdr.docx"]
+    shutil.copy(TEMPLATES / "karta_jst.docx", tmp_path / "karta_jst.docx")
+    assert sorted(template_set(tmp_path).templates) == ["hdr.docx", "karta_jst.docx"]
