@@ -70,6 +70,7 @@ class Edition(_Closed):
     start: date
     end: date
     team_size: TeamSize
+    summary_grace_days: int = Field(ge=0)  # the summary may reach ORE this long after the edition ends
     voivodeships: tuple[str, ...]
     project_title: str
     organiser: str

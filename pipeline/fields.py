@@ -161,7 +161,7 @@ Phone = Annotated[str, BeforeValidator(_clean_line), AfterValidator(check_phone)
 
 
 def split_names(text: str | None) -> list[str]:
-    """A cell listing people: one per line, or separated by ";" or ","."""
+    """A cell listing people: one per line, or separated by ";" (a comma may belong to a name)."""
     if not text:
         return []
-    return [part.strip() for part in re.split(r"[;\n,]", text) if part.strip()]
+    return [part.strip() for part in re.split(r"[;\n]", text) if part.strip()]

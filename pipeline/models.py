@@ -56,7 +56,7 @@ class SheetModel(BaseModel):
 # ---------------------------------------------------------------- 1. Karta JST i wybór obszaru
 class JstCard(SheetModel):
     name: Annotated[Text, FormField("Nazwa JST", "Pełna nazwa jednostki, np. Gmina Żółkiewka albo Powiat lubartowski.", 40)]
-    terc: Annotated[Text, FormField("Kod TERC", "Identyfikator z rejestru TERYT (GUS): 7 cyfr dla gminy, 4 dla powiatu, 2 dla województwa, np. 0613082.", 16)]
+    terc: Annotated[Text, FormField("Kod TERC", "Identyfikator z rejestru TERYT (GUS): 7 cyfr dla gminy, 4 dla powiatu, 2 dla województwa, np. 0606112.", 16)]
     unit_type: Annotated[Text, FormField("Typ JST", "Wybierz z listy.", 28, choices="unit_types")]
     voivodeship: Annotated[Text, FormField("Województwo", "Wybierz z listy.", 24, choices="voivodeships")]
     address: Annotated[Text, FormField("Adres urzędu", "Ulica i numer, kod pocztowy, miejscowość.", 50)]

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pipeline import models
@@ -135,8 +135,9 @@ def _diagnosis(diagnosis: models.DiagnosisForm, edition: Edition) -> Iterator[Fi
 
 
 # ----------------------------------------------------------------------------- HDR
-_UNIT_WORDS = re.compile(r"wydział|referat|zesp[óo]ł|biuro|dział|urząd|centrum|samodzieln|stanowisko|sekretarz|"
-                         r"skarbnik|wójt|burmistrz|prezydent|starost|dyrektor|komisj|rada|poradni|jednostk|ośrod",
+_UNIT_WORDS = re.compile(r"\b(?:wydział|referat|zesp[óo]ł|biuro|dział|urząd|centrum|samodzieln|stanowisk|sekretarz|"
+                         r"skarbnik|wójt|burmistrz|prezydent|starost|dyrektor|komisj|rad[ay]\b|poradni|jednostk|ośrod|"
+                         r"zarząd|marszał|naczelnik|kierownik|koordynator|szkoł|przedszkol)",
                          re.IGNORECASE)
 
 
@@ -162,6 +163,16 @@ def _hdr(hdr: models.HdrForm, unit: models.Unit, edition: Edition) -> Iterator[F
             if priority.rank not in served:
                 yield Finding("hdr", ("goals",), f"Żaden cel nie służy priorytetowi „{priority.name}” (ranga {priority.rank}).",
                               severity="warning")
+    for index, goal in enumerate(hdr.goals):
+        head = goal.number.split(".", 1)[0].strip()
+        if head.isdigit() and int(head) != goal.priority:
+            yield Finding("hdr", ("goals", index, "number"),
+                          f"Numer celu {goal.number} wskazuje priorytet {head}, a w kolumnie „Priorytet (ranga)” "
+                          f"wpisano {goal.priority}.", goal.number, "warning")
+    if unit.diagnosis and info.adopted_on < unit.diagnosis.info.finished_on:
+        yield Finding("hdr", ("info", "adopted_on"),
+                      f"HDR przyjęto przed zakończeniem diagnozy ({format_date(unit.diagnosis.info.finished_on)}).",
+                      info.adopted_on, "warning")
     goals = {goal.number for goal in hdr.goals}
     team = {member.name.casefold() for member in unit.card.team} if unit.card else set()
     period = format_date_range(info.period_start, info.period_end)
@@ -240,7 +251,11 @@ _SUMMARY_SHEETS = {"good_practice": ("good_practice", "Dobra praktyka"), "reflec
 
 def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -> Iterator[Finding]:
     info = summary.info
-    yield from _window("summary", ("info", "submitted_on"), info.submitted_on, edition)
+    deadline = edition.end + timedelta(days=edition.summary_grace_days)
+    if not edition.start <= info.submitted_on <= deadline:
+        yield Finding("summary", ("info", "submitted_on"),
+                      f"Podsumowanie przekazuje się do ORE w okresie edycji lub do {format_date(deadline)}.",
+                      info.submitted_on)
     if unit.hdr and info.submitted_on < unit.hdr.info.adopted_on:
         yield Finding("summary", ("info", "submitted_on"),
                       f"Podsumowanie nie może być wcześniejsze niż przyjęcie HDR ({format_date(unit.hdr.info.adopted_on)}).",

@@ -43,7 +43,7 @@ _KIND_NAMES = {"1": "gminy miejskiej", "2": "gminy wiejskiej", "3": "gminy miejs
 
 
 def normalize_terc(raw: str) -> str:
-    """Digits only: people type "06 13 08 2", "0613082" or a number that lost its leading zero."""
+    """Digits only: people type "06 13 08 2", "0606112" or a number that lost its leading zero."""
     digits = re.sub(r"[\s\-.]", "", raw)
     if digits.isdigit() and len(digits) in (1, 3, 6):  # a leading zero eaten by a number cell
         digits = "0" + digits
@@ -54,7 +54,7 @@ def terc_problems(code: str, unit_type: str | None = None) -> list[str]:
     """Polish messages for everything wrong with a TERC code (and its match with the unit type)."""
     if not code.isdigit() or len(code) not in (2, 4, 7):
         return [
-            "Kod TERC ma 7 cyfr dla gminy (np. 0613082), 4 dla powiatu (np. 0613) "
+            "Kod TERC ma 7 cyfr dla gminy (np. 0606112), 4 dla powiatu (np. 0613) "
             "i 2 dla województwa (np. 06)."
         ]
     problems: list[str] = []

@@ -11,7 +11,7 @@ from pipeline.edition import Edition
 
 _UNIT: dict[str, Any] = {
     "card": {
-        "jst": {"name": "Gmina Żółkiewka", "terc": "0613082", "unit_type": "gmina wiejska",
+        "jst": {"name": "Gmina Żółkiewka", "terc": "0606112", "unit_type": "gmina wiejska",
                 "voivodeship": "lubelskie", "address": "ul. Rynek 1, 22-335 Żółkiewka"},
         "team": [
             {"name": "Anna Nowak", "position": "Kierownik Referatu Oświaty", "email": "a.nowak@zolkiewka.example.pl",
