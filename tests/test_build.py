@@ -37,9 +37,9 @@ def forms(tmp_path: Path) -> Path:
 
 
 def run(forms: Path, out: Path, **options: object) -> object:
-    settings = {"pdf": False, "jobs": 1} | options
-    return build(BuildOptions(forms_dir=forms, out_dir=out, edition=EDITION, templates_dir=TEMPLATES,
-                              repo_root=forms.parent, **settings), echo=lambda _: None)
+    settings = {"pdf": False, "jobs": 1, "templates_dir": TEMPLATES} | options
+    return build(BuildOptions(forms_dir=forms, out_dir=out, edition=EDITION, repo_root=forms.parent, **settings),
+                 echo=lambda _: None)
 
 
 def bundle_bytes(out: Path) -> dict[str, bytes]:
@@ -52,7 +52,7 @@ def test_each_unit_gets_its_status_documents_bundle_or_feedback(forms: Path, tmp
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     units = {u["id"]: u for u in report["units"]}
     assert {k: (u["status"], u["stage"]) for k, u in units.items()} == {
-        "gmina-a": ("ok", 5), "gmina-b": ("incomplete", 4), "gmina-zla": ("invalid", 4)}
+        "gmina-a": ("ok", 5), "gmina-b": ("incomplete", 4), "gmina-zla": ("invalid", 2)}
     assert summary.exit_code == 1
     assert units["gmina-a"]["bundle"] and verify_bundle(forms.parent / units["gmina-a"]["bundle"]) == []
     assert units["gmina-zla"]["bundle"] is None
