@@ -151,8 +151,6 @@ class CompiledTemplate:
                     self.parts[name] = self._compile(name, labels[name], data.decode("utf-8"), env)
                 elif name != _CORE:
                     self.static[name] = ooxml.ZipEntry.of(name, data)
-        if _CORE not in self.order:
-            self.order.insert(1, _CORE)  # the content type is declared by every Word-made package
 
     def _compile(self, name: str, label: str, xml: str, env: jinja2.Environment) -> _Part:
         prolog = ""
