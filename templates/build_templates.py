@@ -64,7 +64,7 @@ def karta_jst():
                     ("Adres urzędu", "{{ jst.address }}"), ("E-mail urzędu", "{{ jst.office_email or '—' }}")])
     doc.add_heading("1. Zespół JST", 1)
     loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.9),
-                                  ("Stanowisko", "{{ m.position }}", width - 12.5), ("E-mail", "{{ m.email }}", 5.3),
+                                  ("Stanowisko", "{{ m.position }}", width - 13.0), ("E-mail", "{{ m.email }}", 5.8),
                                   ("Telefon", "{{ m.phone or '—' }}", 2.5)])
     doc.add_heading("2. Team doradczy", 1)
     loop_table(doc, "a in advisers", [("Lp.", "{{ a.number }}", 1.0), ("Rola", "{{ a.role }}", 7.5),
