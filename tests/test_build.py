@@ -17,6 +17,7 @@ from pipeline.files import RunLock
 
 EDITION = load_edition("2020")
 TEMPLATES = Path(__file__).parent.parent / "templates"
+EDITION_FILE = Path(__file__).parent.parent / "pipeline" / "editions" / "pilot-2020.toml"
 
 
 def with_code(data: dict, code: str) -> dict:
@@ -116,3 +117,14 @@ def test_the_input_forms_are_never_modified(forms: Path, tmp_path: Path) -> None
     before = {p: p.read_bytes() for p in forms.rglob("*.xlsx")}
     run(forms, tmp_path / "output")
     assert {p: p.read_bytes() for p in forms.rglob("*.xlsx")} == before
+
+
+def test_a_changed_edition_file_rebuilds_every_unit(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    run(forms, out)
+    edited = tmp_path / "edycja.toml"
+    edited.write_text((Path(EDITION_FILE)).read_text(encoding="utf-8") + "\n# poprawka\n", encoding="utf-8")
+    options = BuildOptions(forms_dir=forms, out_dir=out, edition=load_edition(str(edited)), repo_root=forms.parent,
+                           templates_dir=TEMPLATES, pdf=False, jobs=1)
+    rebuilt = build(options, echo=lambda _: None).rebuilt
+    assert rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], "zmiana edycji, wersji programu lub opcji budowania")
