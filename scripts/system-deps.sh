@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install what Teczka JST needs from Debian's packages when it is missing:
 # LibreOffice Writer and Calc (headless), fonts with Polish glyphs, poppler (pdffonts, pdftoppm),
-# and Chromium (for the status-page test). Runs apt-get only as root; otherwise prints the command.
+# qpdf (PDF checks in tests) and Chromium (for the status-page test). Runs apt-get only as root; otherwise prints the command.
 set -euo pipefail
 
 packages=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 fonts-crosextra-carlito
-          fonts-dejavu-core poppler-utils chromium)
+          fonts-dejavu-core poppler-utils qpdf chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -31,7 +31,7 @@ PAGES = {
 def pdfs(tmp_path_factory):
     """One PDF per template, converted in one LibreOffice call with its own profile."""
     if not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdfinfo")):
-        pytest.skip("LibreOffice (soffice) and poppler-utils are needed for this test")
+        pytest.fail("LibreOffice (soffice) and poppler-utils are needed for this test: run `make system-deps`")
     edition = load_edition("2020")
     templates = TemplateSet(TEMPLATES)
     folder = tmp_path_factory.mktemp("pdf")
