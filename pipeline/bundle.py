@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.files import sha256_bytes, write_zip
+from pipeline.polish import ascii_slug
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -238,18 +239,6 @@ def _hash_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, i
     return digest.hexdigest(), size
 
 
-_POLISH = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-
-
-def _slug(name: str, max_length: int = 60) -> str:
-    """ASCII slug: "Gmina Żółkiewka" -> "gmina-zolkiewka"; "jst" if nothing is left."""
-    text = unicodedata.normalize("NFC", name).translate(_POLISH)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    text = text[:max_length].strip("-")
-    return text or "jst"
-
-
 def bundle_file_name(teryt: str, name: str) -> str:
     """File name of a unit's bundle: "0611011_gmina-zolkiewka.zip" (TERC code, slug of name)."""
     code = teryt.strip()
@@ -258,4 +247,4 @@ def bundle_file_name(teryt: str, name: str) -> str:
             f"Niepoprawny kod TERC „{teryt}”: oczekiwano 7 cyfr dla gminy, 4 dla powiatu "
             "lub 2 dla województwa."
         )
-    return f"{code}_{_slug(name)}.zip"
+    return f"{code}_{ascii_slug(name)}.zip"

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import struct
-import tempfile
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pikepdf
+
+from pipeline.files import atomic_write_bytes
 
 __all__ = ["pdf_info", "pin_pdf"]
 
@@ -110,22 +110,7 @@ def pin_pdf(path: Path, *, timestamp: datetime, seed: bytes) -> None:
     written_id = b"/ID [<" + ours + b"><" + _QPDF_STATIC_ID + b">]"
     if data.count(written_id) == 1:  # same length, in the trailer, outside any stream
         data = data.replace(written_id, b"/ID [<" + ours + b"><" + ours + b">]")
-    _write_atomically(path, data)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` next to ``path`` and rename it over ``path``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 def _font_embedded(font: pikepdf.Dictionary) -> bool:

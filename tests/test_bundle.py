@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from pipeline.bundle import (
     MANIFEST_NAME,
     BundleEntry,
-    _slug,
     build_bundle,
     bundle_file_name,
     verify_bundle,
@@ -209,7 +208,7 @@ def test_any_safe_bundle_verifies_and_ignores_input_order(tmp_path_factory, file
         ("0613", "Powiat łęczyński", "0613_powiat-leczynski.zip"),
         ("06", "Województwo Lubelskie", "06_wojewodztwo-lubelskie.zip"),
         ("1465011", "Miasto Stołeczne Warszawa", "1465011_miasto-stoleczne-warszawa.zip"),
-        (" 0611011 ", "???", "0611011_jst.zip"),
+        (" 0611011 ", "???", "0611011_bez-nazwy.zip"),
     ],
 )
 def test_bundle_file_name(teryt, name, expected):
@@ -222,10 +221,7 @@ def test_bundle_file_name_rejects_bad_teryt():
             bundle_file_name(bad, "Gmina")
 
 
-def test_slug():
-    assert _slug("ŁÓDŹ — Śródmieście") == "lodz-srodmiescie"
-    assert _slug("Gmina Zażółć gęślą jaźń") == "gmina-zazolc-gesla-jazn"
-    assert _slug("Café  Ñandú") == "cafe-nandu"
-    assert _slug("a" * 59 + " b") == "a" * 59
-    assert len(_slug("x" * 100)) == 60
-    assert _slug("") == _slug("—") == "jst"
+def test_bundle_names_are_ascii_slugs_of_the_unit_name():
+    assert bundle_file_name("1061", "ŁÓDŹ — Śródmieście")[5:] == "lodz-srodmiescie.zip"
+    assert bundle_file_name("0606112", "Gmina Zażółć gęślą jaźń") == "0606112_gmina-zazolc-gesla-jazn.zip"
+    assert bundle_file_name("06", "../../etc") == "06_etc.zip"
