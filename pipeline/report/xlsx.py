@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import math
-import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
+
+from pipeline.files import normalize_ooxml
 
 MAX_CELL_CHARS = 32767
 # Text Excel, LibreOffice or a CSV export might read as a formula or a command.
@@ -131,33 +131,12 @@ def pin_properties(wb: Workbook, when: datetime, title: str | None = None) -> No
         wb.properties.title = title
 
 
-def save_bytes(wb: Workbook) -> bytes:
-    """Like ``wb.save`` but without its stamping ``modified`` with the current time."""
-    buffer = io.BytesIO()
-    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()  # closes the archive
-    return buffer.getvalue()
-
-
-def rezip(data: bytes, date_time: tuple[int, int, int, int, int, int] = DEFAULT_DATE_TIME) -> bytes:
-    """The same zip with fixed timestamps and attributes, entries in their original order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename), compresslevel=6)
-    return out.getvalue()
-
-
 def deterministic_xlsx(wb: Workbook, when: datetime, title: str | None = None) -> bytes:
     """Save with pinned document properties and zip timestamps: same input, same bytes."""
     pin_properties(wb, when, title)
-    return rezip(
-        save_bytes(wb), (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return normalize_ooxml(buffer.getvalue(), modified=when)
 
 
 def fixed_datetime(value: Any) -> datetime:
