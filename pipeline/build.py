@@ -8,7 +8,10 @@ into place only when complete; the incremental state is saved only after the mov
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -20,14 +23,38 @@ from typing import Any
 from pipeline import __version__, layout
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
-from pipeline.files import RunLock, atomic_replace_dir, atomic_write_bytes
+from pipeline.files import (
+    RunLock,
+    UnsafePathError,
+    atomic_replace_dir,
+    atomic_write_bytes,
+    safe_child,
+)
 from pipeline.state import BuildState, UnitState, global_key, quick_source_check, rebuild_reason
-from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit
+from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
 from pipeline.validate import discover_units, form_files
 
 CHUNK_UNITS = 64
 STAGING_DIR = ".staging"
 BUNDLES_DIR = "paczki"
+WRITE_PROBE = ".teczka-write-test"
+# What an interrupted run leaves beside the outputs: half-written files of atomic_write_bytes
+# (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
+_HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
+_SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
+_OS_REASONS = {
+    errno.ENOSPC: "brak miejsca na dysku",
+    errno.EDQUOT: "przekroczono przydział miejsca na dysku",
+    errno.EACCES: "brak uprawnień do zapisu",
+    errno.EPERM: "brak uprawnień do zapisu",
+    errno.EROFS: "dysk jest tylko do odczytu",
+    errno.EEXIST: "w tym miejscu jest plik, a potrzebny jest katalog",
+    errno.ENOTDIR: "w tym miejscu jest plik, a potrzebny jest katalog",
+    errno.EISDIR: "w tym miejscu jest katalog, a potrzebny jest plik",
+    errno.ENOENT: "nie ma takiego pliku ani katalogu",
+    errno.ENAMETOOLONG: "nazwa jest za długa",
+    errno.EIO: "błąd odczytu lub zapisu dysku",
+}
 
 
 @dataclass
@@ -70,15 +97,50 @@ def build(options: BuildOptions, progress: Progress | None = None, echo: Callabl
     folders = discover_units(options.forms_dir)
     if not folders:
         raise UsageError(f"W katalogu {options.forms_dir} nie ma żadnej jednostki (podkatalogu z formularzami).")
+    if options.pdf:
+        _require_converter(options)
+    lock = RunLock(options.out_dir, wait=0)
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
-        probe = options.out_dir / ".teczka-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        lock.acquire()
     except OSError as exc:
-        raise SetupError(f"Nie można zapisywać w katalogu {options.out_dir}: {exc.strerror or exc}.") from None
-    with RunLock(options.out_dir, wait=0):
+        raise _unwritable(options.out_dir, exc) from None
+    try:
+        try:
+            probe = options.out_dir / WRITE_PROBE
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise _unwritable(options.out_dir, exc) from None
         return _build_locked(options, folders, progress or (lambda *_: None), echo)
+    finally:
+        lock.release()
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What went wrong with a file, in Polish: "brak miejsca na dysku"."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return f"błąd systemu plików ({errno.errorcode.get(exc.errno or 0, exc.errno)})"
+
+
+def os_error_message(exc: OSError) -> str:
+    """The CLI's message for a file-system failure: what, where, and that the inputs are safe."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}. "
+            "Formularze nie zostały zmienione, a wyniki poprzedniego pełnego uruchomienia są nienaruszone; "
+            "usuń przyczynę i uruchom polecenie ponownie.")
+
+
+def _unwritable(out_dir: Path, exc: OSError) -> SetupError:
+    return SetupError(f"Nie można zapisywać w katalogu {out_dir}: {describe_os_error(exc)}.")
+
+
+def _require_converter(options: BuildOptions) -> None:
+    """Fail before any work when LibreOffice cannot be found (the converter starts nothing yet)."""
+    from pipeline.convert import PdfConverter
+
+    PdfConverter(soffice=options.soffice)
 
 
 def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress,
@@ -88,8 +150,9 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     state = BuildState.load(options.out_dir)
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
-    staging_root = options.out_dir / STAGING_DIR
-    shutil.rmtree(staging_root, ignore_errors=True)  # leftovers of an interrupted run
+    safe_child(options.out_dir, BUNDLES_DIR)  # a symlinked bundles folder leading elsewhere: refuse
+    _clear_leftovers(options.out_dir)
+    staging_root = safe_child(options.out_dir, STAGING_DIR)
     entries: dict[str, dict[str, Any]] = {}
     rebuilt: dict[str, str] = {}
     pending: list[UnitJob] = []
@@ -103,7 +166,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     if pending:
         converter = _converter(options) if options.pdf else None
         try:
-            with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
+                                     initargs=(os.getpid(),)) as pool:
                 done = len(folders) - len(pending)
                 for chunk in _chunks(pending, CHUNK_UNITS):
                     progress("dokumenty", done, len(folders))
@@ -126,7 +190,7 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
         finally:
             if converter is not None:
                 converter.close()
-            shutil.rmtree(staging_root, ignore_errors=True)
+            _clear_leftovers(options.out_dir)
     for stale in set(state.units) - {f.name for f in folders}:
         del state.units[stale]
     state.save()
@@ -153,6 +217,29 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
     )
+
+
+def _clear_leftovers(out_dir: Path) -> None:
+    """Remove what an interrupted run left: the staging folder and half-written files. A unit
+    folder set aside just before its replacement moved in is put back (it is complete)."""
+    staging = out_dir / STAGING_DIR
+    if staging.is_symlink():
+        staging.unlink()
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+    (out_dir / WRITE_PROBE).unlink(missing_ok=True)
+    for folder in (out_dir, out_dir / BUNDLES_DIR):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
+                path.unlink(missing_ok=True)
+            elif (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
+                original = folder / aside["name"]
+                if original.exists() or original.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.rename(path, original)
 
 
 def _chunks(items: list[UnitJob], size: int) -> Iterator[list[UnitJob]]:
@@ -193,19 +280,23 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     """Move a finished unit's files into place, then record it in the state."""
     entries[result.unit_id] = result.report
     rebuilt[result.unit_id] = result.reason
+    try:
+        final = safe_child(options.out_dir, result.unit_id)
+        bundle = safe_child(options.out_dir, BUNDLES_DIR, result.bundle_name) if result.bundle_name else None
+    except UnsafePathError as exc:
+        result.report.update(status="failed", failure=f"{exc} Nie zapisano wyników tej jednostki.",
+                             documents=[], bundle=None, feedback=[])
     if result.report["status"] == "failed":
         state.units.pop(result.unit_id, None)  # try again next time
         return
-    final = options.out_dir / result.unit_id
     previous = state.units.get(result.unit_id)
     old_bundle = previous.report.get("bundle") if previous else None
     atomic_replace_dir(result.staging, final)
-    if result.bundle_name:
-        bundles = options.out_dir / BUNDLES_DIR
-        bundles.mkdir(exist_ok=True)
-        os.replace(final / result.bundle_name, bundles / result.bundle_name)
+    if bundle is not None:
+        bundle.parent.mkdir(exist_ok=True)
+        os.replace(final / bundle.name, bundle)
     if old_bundle and old_bundle != result.report.get("bundle"):
-        (options.repo_root / old_bundle).unlink(missing_ok=True)  # renamed unit, or no longer bundled
+        _remove_bundle(options, old_bundle)  # renamed unit, or no longer bundled
     state.units[result.unit_id] = UnitState(sources=result.sources, global_key=key,
                                             templates=result.templates, report=result.report)
 
@@ -228,10 +319,16 @@ def _flag_duplicate_codes(units: list[dict[str, Any]], options: BuildOptions, st
                 "message": f"Ten sam kod TERC ma także jednostka {others}. Każda JST może wystąpić tylko raz."}]
             unit["status"] = "invalid"
             if unit.get("bundle"):
-                (options.repo_root / unit["bundle"]).unlink(missing_ok=True)
+                _remove_bundle(options, unit["bundle"])
                 unit["bundle"] = None
             state.units.pop(unit["id"], None)  # check again on the next run
     state.save()
+
+
+def _remove_bundle(options: BuildOptions, reported: str) -> None:
+    """Delete a bundle named in a report entry; only ever a file in the bundles folder."""
+    with contextlib.suppress(UnsafePathError):
+        safe_child(options.out_dir, BUNDLES_DIR, Path(reported).name).unlink(missing_ok=True)
 
 
 def _write_reports(options: BuildOptions, units: list[dict[str, Any]]) -> None:

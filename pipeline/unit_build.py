@@ -7,7 +7,10 @@ orchestrator's warm LibreOffice pool. Nothing here writes outside the unit's sta
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -18,8 +21,10 @@ from pipeline import __version__
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
 from pipeline.state import content_hash
+from pipeline.teryt import normalize_terc
 from pipeline.validate import UnitValidation, validate_unit
 
+_PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
 PUBLICATION_OMITTED = ["podsumowanie: e-mail osoby do kontaktu", "podsumowanie: telefon osoby do kontaktu",
                        "zespół JST: e-maile i telefony"]
 
@@ -55,6 +60,18 @@ class UnitResult:
     bundle_name: str | None = None
     job: UnitJob | None = None
     source_paths: list[str] = field(default_factory=list)
+
+
+def worker_init(parent: int) -> None:
+    """Process-pool initializer: the worker dies with the orchestrator. A run killed with
+    SIGKILL then leaves no worker behind writing into its staging folder or keeping the output
+    folder's lock (inherited at fork) held; elsewhere than Linux this is a no-op."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # the orchestrator died before prctl took effect
+        os._exit(1)
 
 
 @lru_cache(maxsize=4)
@@ -107,6 +124,8 @@ def build_unit(job: UnitJob) -> UnitResult:
                         source_paths=[str(p) for p in validation.sources])
     try:
         result.documents = _render(validation, edition, job)
+    except OSError:
+        raise  # disk full, no permission: the whole run stops with a clear message
     except Exception as exc:  # a template error in one unit must not stop the others
         result.failures.append(f"Błąd szablonu: {exc}")
     result.report = _report_entry(validation, edition, job)
@@ -144,9 +163,10 @@ def _feedback(validation: UnitValidation, job: UnitJob, result: UnitResult) -> N
         target = job.staging / "uwagi" / (Path(display).stem + "_uwagi.xlsx")
         target.parent.mkdir(exist_ok=True)
         try:
-            target.write_bytes(build_feedback_workbook(paths[display], problems))
+            data = build_feedback_workbook(paths[display], problems)
         except Exception:  # an unreadable workbook: its problems are still in the report
             continue
+        target.write_bytes(data)
         feedback.append(_output_path(job, target.relative_to(job.staging).as_posix()))
     result.report["feedback"] = feedback
 
@@ -178,7 +198,7 @@ def _report_entry(validation: UnitValidation, edition: Edition, job: UnitJob) ->
     return {
         "id": validation.unit_id,
         "name": card.jst.name if card else None,
-        "teryt": card.jst.terc if card else None,
+        "teryt": normalize_terc(card.jst.terc) if card else None,  # "06 06 11 2" was typed
         "unit_type": card.jst.unit_type if card else None,
         "voivodeship": card.jst.voivodeship if card else None,
         "status": validation.status,
@@ -216,19 +236,31 @@ def finish_unit(result: UnitResult) -> UnitResult:
             except Exception as exc:
                 result.failures.append(f"{pdf.name}: nie udało się przygotować PDF/A ({exc}).")
     if job.html and not result.failures:
-        html = _publication_html(result)
+        html = _guarded(result, "podsumowanie.html: nie udało się przygotować wersji do publikacji",
+                        _publication_html, result)
         if html:
             documents.append(_output_path(job, html))
             result.report["publication_omitted"] = PUBLICATION_OMITTED
     result.report["documents"] = documents
+    if not result.failures and result.report["status"] in ("ok", "incomplete") and result.report["teryt"]:
+        _guarded(result, "nie udało się spakować paczki dla ORE", _bundle, result)
     if result.failures:
         result.report["status"] = "failed"
         result.report["failure"] = "; ".join(result.failures)
         result.report["documents"] = []  # nothing of a failed unit is published
-        return result
-    if result.report["status"] in ("ok", "incomplete") and result.report["teryt"]:
-        _bundle(result)
+        result.report["bundle"], result.bundle_name = None, None
     return result
+
+
+def _guarded(result: UnitResult, what: str, step: Any, *args: Any) -> Any:
+    """Run one finishing step; its failure fails the unit, not the run (OSError stops the run)."""
+    try:
+        return step(*args)
+    except OSError:
+        raise
+    except Exception as exc:
+        result.failures.append(f"{what} ({exc}).")
+        return None
 
 
 def _publication_html(result: UnitResult) -> str | None:
