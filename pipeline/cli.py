@@ -39,6 +39,11 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (LockedError, UnsafePathError) as exc:
             click.secho(f"Błąd: {exc}", fg="red", err=True)
             sys.exit(2)
+        except OSError as exc:  # disk full, no permission, a file where a folder should be
+            from pipeline.build import os_error_message
+
+            click.secho(f"Błąd: {os_error_message(exc)}", fg="red", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Przerwano.", err=True)
             sys.exit(130)
@@ -188,6 +193,12 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
 _STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
 
 
+def _problem_json(problem: Any) -> dict[str, Any]:
+    from pipeline.console import mask_problem
+
+    return mask_problem(problem).as_dict()
+
+
 def _unit_json(result: Any) -> dict[str, Any]:
     card = result.unit.card
     return {
@@ -196,18 +207,21 @@ def _unit_json(result: Any) -> dict[str, Any]:
         "teryt": card.jst.terc if card else None,
         "status": result.status,
         "stage": result.stage,
-        "errors": [p.as_dict() for p in result.errors],
-        "warnings": [p.as_dict() for p in result.warnings],
+        "errors": [_problem_json(p) for p in result.errors],
+        "warnings": [_problem_json(p) for p in result.warnings],
     }
 
 
 def _print_unit(result: Any) -> None:
+    """One unit's status and problems; e-mail addresses and phone numbers are masked."""
+    from pipeline.console import mask_problem
+
     card = result.unit.card
     name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
     colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
     click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
     click.secho(_STATUS_PL[result.status], fg=colour)
-    for problem in result.problems:
+    for problem in map(mask_problem, result.problems):
         mark = "błąd" if problem.severity == "error" else "uwaga"
         value = f" [wartość: {problem.value}]" if problem.value else ""
         click.echo(f"  {mark}: {problem.file}: {problem.describe()}{value}")

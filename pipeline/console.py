@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 import time
-from typing import Any
+from functools import lru_cache
+from typing import Any, get_args
 
 import click
 
@@ -54,3 +57,67 @@ class BuildConsole:
                 echo(f"  ! {unit['id']}: {reason}")
         echo(f"Raport: {summary.report_dir / 'index.html'}, {summary.report_dir / 'raport.xlsx'}, "
              f"{summary.report_dir / 'report.json'}")
+
+
+# -- personal data in terminal output ---------------------------------------------------------
+# A terminal is often shared, logged or pasted into a ticket: e-mail addresses and phone
+# numbers typed in the forms are shown masked ("a***@gmina.pl", "** *** ** 67"), also when a
+# validation message echoes the value that was wrong.
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+_PHONE = re.compile(r"(?<![\w/])\+?\(?\d(?:[\s().-]{0,2}\d){8,11}(?![\w/])")
+
+
+def mask_email(text: str) -> str:
+    local, at, domain = text.partition("@")
+    return f"{local[:1]}***{at}{domain}" if at else f"{text[:1]}***"
+
+
+def mask_phone(text: str) -> str:
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    keep = set(digits[-2:])
+    return "".join("*" if ch.isdigit() and i not in keep else ch for i, ch in enumerate(text))
+
+
+@lru_cache(maxsize=1)
+def contact_fields() -> dict[str, str]:
+    """Label -> "email" or "phone" for every form field declared with the Email or Phone type."""
+    from pipeline import layout
+    from pipeline.fields import check_email, check_phone
+
+    def checks(annotation: Any) -> set[Any]:
+        found = {getattr(item, "func", None) for item in get_args(annotation)}
+        for item in get_args(annotation):
+            found |= checks(item)
+        return found
+
+    kinds = {}
+    for form in layout.FORMS:
+        for sheet in form.sheets:
+            for name, info in sheet.model.model_fields.items():
+                validators = checks(info.annotation) | {getattr(item, "func", None) for item in info.metadata}
+                if check_email in validators or check_phone in validators:
+                    label = sheet.field(name).spec.label
+                    kinds[label] = "email" if check_email in validators else "phone"
+    return kinds
+
+
+def private_parts(value: str | None, field: str | None = None) -> list[tuple[str, str]]:
+    """(part, masked part) for every e-mail address and phone number in ``value``; the whole
+    value when it was typed into an e-mail or phone field (it may be malformed)."""
+    if not value:
+        return []
+    kind = contact_fields().get(field or "")
+    if kind:
+        return [(value, mask_email(value) if kind == "email" else mask_phone(value))]
+    return ([(m[0], mask_email(m[0])) for m in _EMAIL.finditer(value)]
+            + [(m[0], mask_phone(m[0])) for m in _PHONE.finditer(value)])
+
+
+def mask_problem(problem: Any) -> Any:
+    """A validation problem fit for the terminal: the contact data in its value are masked,
+    also where its message repeats them. The message's own examples stay readable."""
+    message, value = problem.message, problem.value
+    for part, masked in private_parts(problem.value, problem.field):
+        message, value = message.replace(part, masked), value.replace(part, masked)
+    return dataclasses.replace(problem, message=message, value=value)
