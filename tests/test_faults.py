@@ -136,7 +136,8 @@ FAULTS = {
 @pytest.mark.parametrize("mode", sorted(FAULTS))
 def test_libreoffice_failing_on_one_units_documents_fails_that_unit_and_the_others_get_bundles(
         mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    small_units(tmp_path / "forms", ["gmina-a", "gmina-b", "gmina-c"], broken="gmina-b")
+    forms = small_units(tmp_path / "forms", ["gmina-a", "gmina-b", "gmina-c"], broken="gmina-b")
+    inputs = fingerprint(forms)
     soffice = fake_soffice(tmp_path, mode, marker="Pechowa")
     monkeypatch.chdir(tmp_path)
     result = invoke(["build", "--jobs", "2", "--timeout", "1", "--templates", str(TEMPLATES)],
@@ -154,6 +155,7 @@ def test_libreoffice_failing_on_one_units_documents_fails_that_unit_and_the_othe
         assert [Path(d).name for d in unit["documents"]] == ["karta_jst.docx", "karta_jst.pdf"]
         assert verify_bundle(tmp_path / unit["bundle"]) == []
     assert wait_until_gone(soffice.name) == []
+    assert fingerprint(forms) == inputs
 
     working = fake_soffice(tmp_path)  # LibreOffice repaired: the next run retries only the failed unit
     result = invoke(["build", "--jobs", "2", "--templates", str(TEMPLATES)], TECZKA_SOFFICE=str(working))

@@ -146,6 +146,26 @@ def test_hostile_text_in_every_text_field_renders_literally(kind: str, tmp_path:
     assert typed(shown, "pole-17", "summary.good_practice.solution") in public
 
 
+def test_hostile_text_in_a_date_or_a_list_cell_is_a_located_error_shown_literally_and_escaped(tmp_path: Path) -> None:
+    folder = write_unit(tmp_path / "forms" / "gmina", EDITION)
+    book = openpyxl.load_workbook(folder / "3_hdr.xlsx")
+    book["Działania"]["E5"] = "<img src=x onerror=alert(1)>"
+    book["Działania"]["N5"] = "<script>alert(1)</script>{{ 7*7 }}"
+    book.save(folder / "3_hdr.xlsx")
+    out = tmp_path / "output"
+    [unit] = run(tmp_path / "forms", out).units
+    assert [(e["sheet"], e["cell"], e["value"], e["message"]) for e in unit["errors"]] == [
+        ("Działania", "E5", "<img src=x onerror=alert(1)>",
+         "Nie rozpoznano daty. Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020."),
+        ("Działania", "N5", "<script>alert(1)</script>{{ 7*7 }}",
+         "Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. Dozwolone: planowane, w realizacji, "
+         "zrealizowane, zaniechane."),
+    ]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in page
+
+
 def test_a_cell_of_32767_characters_reaches_the_document_and_one_more_is_a_located_error(tmp_path: Path) -> None:
     longest = "ż" * 32_760 + " [max]!"
     assert len(longest) == 32_767  # Excel's limit for one cell
