@@ -113,6 +113,9 @@ def build(options: BuildOptions, progress: Progress | None = None, echo: Callabl
         except OSError as exc:
             raise _unwritable(options.out_dir, exc) from None
         return _build_locked(options, folders, progress or (lambda *_: None), echo)
+    except OSError as exc:  # disk full, permissions changed under us: the run stops, cleanly
+        raise SetupError(f"{os_error_message(exc)} Formularze nie zostały zmienione, a w katalogu wyników nie ma "
+                         "plików zapisanych do połowy; usuń przyczynę i uruchom budowanie ponownie.") from exc
     finally:
         lock.release()
 
@@ -125,11 +128,9 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def os_error_message(exc: OSError) -> str:
-    """The CLI's message for a file-system failure: what, where, and that the inputs are safe."""
+    """A file-system failure in one Polish sentence: "Nie udało się zapisać … (plik): powód."."""
     where = f" ({exc.filename})" if exc.filename else ""
-    return (f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}. "
-            "Formularze nie zostały zmienione, a wyniki poprzedniego pełnego uruchomienia są nienaruszone; "
-            "usuń przyczynę i uruchom polecenie ponownie.")
+    return f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}."
 
 
 def _unwritable(out_dir: Path, exc: OSError) -> SetupError:

@@ -42,7 +42,8 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as exc:  # disk full, no permission, a file where a folder should be
             from pipeline.build import os_error_message
 
-            click.secho(f"Błąd: {os_error_message(exc)}", fg="red", err=True)
+            click.secho(f"Błąd: {os_error_message(exc)} Usuń przyczynę i uruchom polecenie ponownie.",
+                        fg="red", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Przerwano.", err=True)

@@ -355,6 +355,15 @@ def test_an_output_path_that_is_not_a_folder_is_a_clear_message_and_the_forms_ar
     assert (tmp_path / "wyniki.txt").read_text() == "to jest plik"
 
 
+def test_other_commands_turn_file_errors_into_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "puste.txt").write_text("to jest plik")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["forms", "--out", "puste.txt"])
+    assert result.exit_code == 2
+    assert result.stderr == ("Błąd: Nie udało się zapisać lub odczytać pliku (puste.txt): w tym miejscu jest plik, "
+                             "a potrzebny jest katalog. Usuń przyczynę i uruchom polecenie ponownie.\n")
+
+
 def disk_full(path: object) -> OSError:
     return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
@@ -394,8 +403,8 @@ def test_a_full_disk_stops_the_run_with_a_clear_message_and_the_next_run_complet
         result = invoke(["build", "--no-pdf", "--jobs", "1", "--templates", str(TEMPLATES)])
     assert result.exit_code == 2, result.output
     message = re.fullmatch(r"Błąd: Nie udało się zapisać lub odczytać pliku \((.+)\): brak miejsca na dysku\. "
-                           r"Formularze nie zostały zmienione, a wyniki poprzedniego pełnego uruchomienia są "
-                           r"nienaruszone; usuń przyczynę i uruchom polecenie ponownie\.\n", result.stderr)
+                           r"Formularze nie zostały zmienione, a w katalogu wyników nie ma plików zapisanych do "
+                           r"połowy; usuń przyczynę i uruchom budowanie ponownie\.\n", result.stderr)
     assert message, result.stderr
     assert "output" in Path(message[1]).parts
     assert "Traceback" not in result.output
