@@ -284,10 +284,11 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     try:
         final = safe_child(options.out_dir, result.unit_id)
         bundle = safe_child(options.out_dir, BUNDLES_DIR, result.bundle_name) if result.bundle_name else None
-    except UnsafePathError as exc:
+    except UnsafePathError as exc:  # output/<unit> is a symlink leading out of output/
+        final = bundle = None
         result.report.update(status="failed", failure=f"{exc} Nie zapisano wyników tej jednostki.",
                              documents=[], bundle=None, feedback=[])
-    if result.report["status"] == "failed":
+    if result.report["status"] == "failed" or final is None:
         state.units.pop(result.unit_id, None)  # try again next time
         return
     previous = state.units.get(result.unit_id)
