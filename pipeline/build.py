@@ -217,6 +217,7 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
         templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
+        forced=options.force and previous is not None,
     )
 
 

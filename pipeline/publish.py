@@ -18,7 +18,7 @@ from pipeline.edition import Edition
 
 OMITTED = "(pominięto w publikacji)"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w/])(?:\+48[\s-]?)?(?:\d[\s-]?){8}\d(?![\w/])")
+_PHONE = re.compile(r"(?<![\w/])(?:\+48[\s-]?)?(?:\(\d{2}\)[\s-]?\d(?:[\s-]?\d){6}|\d(?:[\s-]?\d){8})(?![\w/])")
 _STYLE = """
 body { font-family: "Liberation Sans", Arial, sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em;
        line-height: 1.5; color: #1a1a1a; }

@@ -44,6 +44,7 @@ class UnitJob:
     global_key: str
     templates: dict[str, str]
     previous: dict[str, Any] | None
+    forced: bool = False  # --force on a unit that was built before
 
 
 @dataclass
@@ -79,11 +80,11 @@ def _edition(edition_id: str) -> Edition:
     return load_edition(edition_id)
 
 
-@lru_cache(maxsize=4)
 def _templates(templates_dir: str) -> Any:
-    from pipeline.render import TemplateSet
+    """The process-wide compiled templates (recompiled when a template file changes)."""
+    from pipeline.render import template_set
 
-    return TemplateSet(Path(templates_dir))
+    return template_set(Path(templates_dir))
 
 
 def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
@@ -117,7 +118,7 @@ def build_unit(job: UnitJob) -> UnitResult:
             return UnitResult(job.unit_id, True, sources)
         reason = reason or "zmiana szablonu"
     else:
-        reason = "nowa jednostka" if job.previous is None else "przebudowa"
+        reason = "wymuszona przebudowa (--force)" if job.forced else "nowa jednostka"
     shutil.rmtree(job.staging, ignore_errors=True)
     job.staging.mkdir(parents=True)
     result = UnitResult(job.unit_id, False, sources, staging=job.staging, reason=reason, templates=used, job=job,

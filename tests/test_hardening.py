@@ -507,8 +507,6 @@ def test_the_publication_html_leaves_out_emails_and_phones_and_the_report_says_s
             assert json.loads(bundle.read("manifest.json"))["publication_omitted"] == omitted
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/publish.py: _PHONE misses a number written with the area "
-                                       "code in brackets, „(81) 123 45 67” — a fix belongs there")
 def test_a_phone_number_with_the_area_code_in_brackets_is_left_out_of_publication(tmp_path: Path) -> None:
     data = unit_data()
     put(data, "summary.good_practice.solution", "Sekretariat: (81) 123 45 67.")

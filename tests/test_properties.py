@@ -140,9 +140,6 @@ def test_any_text_in_a_text_field_renders_literally_or_is_refused_at_its_cell(
     assert loose(expected) in loose(text)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/reader.py: clean_text keeps C1 controls (U+007F–U+009F), which "
-                                       "the renderer drops, so a cell holding only them passes as filled and prints "
-                                       "as nothing; reader._ILLEGAL_XML should include them")
 def test_a_required_cell_holding_only_c1_controls_is_refused_at_its_cell(
         reads: dict[str, reader.FormRead], base_unit: models.Unit) -> None:
     unit, problems, (form, _, sheet, cell, *_) = type_into(reads, base_unit, "HDR main goal", "\x7f\x85")
