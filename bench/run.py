@@ -162,8 +162,8 @@ def main() -> None:
     pdf = bench_pdf(forms, naive_docs=6, pool_docs=80)
     out = WORK / "out"
     shutil.rmtree(out, ignore_errors=True)
-    first, _, peak = timed_build(forms, out, "--no-pdf")
-    again, again_line, _ = timed_build(forms, out, "--no-pdf")
+    first, _, peak = timed_build(forms, out, "--no-pdf", "--no-html")
+    again, again_line, _ = timed_build(forms, out, "--no-pdf", "--no-html")
     say("| stage | naive way | pipeline | ratio |")
     say("| --- | --- | --- | --- |")
     say(f"| read one form ({reading['files']} workbooks) | {reading['naive_ms']:.1f} ms (openpyxl) | "
@@ -175,18 +175,19 @@ def main() -> None:
         f"{pdf['naive_s'] / pdf['pool_s']:.1f}× |")
     say("")
     say(f"- same text from both renderers: {docx['same_text']} of {docx['documents']} documents")
-    say(f"- `teczka build --no-pdf`, {args.units} units, 2 processes: {first:.1f} s "
+    say(f"- `teczka build --no-pdf --no-html`, {args.units} units, 2 processes: {first:.1f} s "
         f"({first / args.units * 1000:.0f} ms per unit incl. reading and validating), peak RSS {peak:.0f} MB")
     say(f"- second run, nothing changed: {again:.2f} s — “{again_line}”")
     if args.national:
         national = demo_forms(NATIONAL_UNITS)
         out = WORK / "out-national"
         shutil.rmtree(out, ignore_errors=True)
-        docx_only, _, peak_docx = timed_build(national, out, "--no-pdf")
-        noop, noop_line, _ = timed_build(national, out, "--no-pdf")
+        docx_only, _, peak_docx = timed_build(national, out, "--no-pdf", "--no-html")
+        noop, noop_line, _ = timed_build(national, out, "--no-pdf", "--no-html")
         shutil.rmtree(out, ignore_errors=True)
         full, _, peak_full = timed_build(national, out)
-        say(f"- **{NATIONAL_UNITS} units**, docx only (reading + validating + rendering + bundles + reports): "
+        say(f"- **{NATIONAL_UNITS} units**, docx only (reading + validating + rendering + bundles + reports; "
+            "no PDF, no HTML): "
             f"{docx_only:.1f} s, peak RSS of the largest process {peak_docx:.0f} MB")
         say(f"- {NATIONAL_UNITS} units, second run with nothing changed: {noop:.2f} s — “{noop_line}”")
         say(f"- {NATIONAL_UNITS} units end to end with PDF/A, HTML and bundles: {full / 60:.1f} min, "
