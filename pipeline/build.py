@@ -13,7 +13,6 @@ import errno
 import os
 import re
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -351,7 +350,3 @@ def _write_reports(options: BuildOptions, units: list[dict[str, Any]]) -> None:
     atomic_write_bytes(options.out_dir / "report.json", report_json_bytes(report))
     atomic_write_bytes(options.out_dir / "raport.xlsx", build_coordinator_workbook(report))
     atomic_write_bytes(options.out_dir / "index.html", build_status_page(report).encode("utf-8"))
-
-
-def is_terminal() -> bool:
-    return sys.stderr.isatty()

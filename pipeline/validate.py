@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
-from pipeline.errors import FormFileError, Problem, short_value
+from pipeline.errors import FormFileError, Problem
 
 Status = Literal["ok", "incomplete", "invalid", "failed"]
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
@@ -179,10 +179,6 @@ def _display(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def value_text(value: Any) -> str | None:
-    return short_value(value)
 
 
 BLANK_FORMS_DIR = "puste"
