@@ -61,6 +61,7 @@ class UnitResult:
     bundle_name: str | None = None
     job: UnitJob | None = None
     source_paths: list[str] = field(default_factory=list)
+    unit: Any = None  # the validated models, so finishing does not read the forms again
 
 
 def worker_init(parent: int) -> None:
@@ -122,7 +123,7 @@ def build_unit(job: UnitJob) -> UnitResult:
     shutil.rmtree(job.staging, ignore_errors=True)
     job.staging.mkdir(parents=True)
     result = UnitResult(job.unit_id, False, sources, staging=job.staging, reason=reason, templates=used, job=job,
-                        source_paths=[str(p) for p in validation.sources])
+                        source_paths=[str(p) for p in validation.sources], unit=validation.unit)
     try:
         result.documents = _render(validation, edition, job)
     except OSError:
@@ -270,11 +271,10 @@ def _publication_html(result: UnitResult) -> str | None:
 
     job = result.job
     assert job is not None
-    edition = _edition(job.edition_id)
-    validation = validate_unit(job.folder, edition, display_root=job.repo_root)
-    if validation.unit.summary is None or validation.unit.card is None:
+    unit = result.unit
+    if unit is None or unit.summary is None or unit.card is None:
         return None
-    html = summary_html(validation.unit, edition, _templates(str(job.templates_dir)))
+    html = summary_html(unit, _edition(job.edition_id), _templates(str(job.templates_dir)))
     if html is None:
         return None
     (result.staging / "podsumowanie.html").write_text(html, encoding="utf-8")
