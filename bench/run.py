@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -129,17 +129,21 @@ def bench_pdf(forms: Path, naive_docs: int, pool_docs: int) -> dict[str, float]:
 
 
 def timed_build(forms: Path, out: Path, *extra: str) -> tuple[float, str, float]:
-    """Wall time, last lines of output, and peak RSS (MB) of the largest process of the run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time, first line of output, and the peak RSS (MB) of the largest process of that run.
+
+    The build runs under a fresh Python wrapper, so RUSAGE_CHILDREN covers this build only.
+    """
+    command = [str(ROOT / ".venv" / "bin" / "teczka"), "build", "--forms", str(forms), "--out", str(out),
+               "--edition", "2022", "--templates", str(TEMPLATES), *extra]
+    wrapper = ("import resource, subprocess, sys, json; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "print(json.dumps([p.returncode, p.stdout, p.stderr, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
     started = time.perf_counter()
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "teczka"), "build", "--forms", str(forms), "--out", str(out),
-                           "--edition", "2022", "--templates", str(TEMPLATES), *extra],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - started
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"build failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return elapsed, proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "", peak
+    returncode, stdout, stderr, peak_kb = json.loads(proc.stdout)
+    if returncode not in (0, 1):
+        raise SystemExit(f"build failed ({returncode}): {stderr[-2000:]}")
+    return elapsed, stdout.strip().splitlines()[0] if stdout.strip() else "", peak_kb / 1024
 
 
 def main() -> None:
