@@ -150,7 +150,9 @@ def check_phone(value: str) -> str:
 
 Text = Annotated[str, BeforeValidator(_clean_line)]
 """One line of text; stray spaces removed."""
-LongText = Annotated[str, BeforeValidator(_clean_paragraphs)]
+PARAGRAPHS = BeforeValidator(_clean_paragraphs)
+"""The marker of a multi-line field: the layout gives it taller cells and keeps its line breaks."""
+LongText = Annotated[str, PARAGRAPHS]
 """Paragraphs: Alt+Enter line breaks are kept."""
 PlDate = Annotated[date, BeforeValidator(parse_date)]
 PlTime = Annotated[time, BeforeValidator(parse_time)]

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from pipeline import models
-from pipeline.fields import FormField
+from pipeline.fields import PARAGRAPHS, FormField
 
 TITLE_ROW = 1
 INSTRUCTION_ROW = 2
@@ -102,33 +102,23 @@ class FormLayout:
         return digest.hexdigest()[:12]
 
 
-def _kind_of(annotation: object) -> tuple[FieldKind, bool]:
-    required = True
+def _kind_of(annotation: object) -> FieldKind:
+    """The cell kind of a field's annotation (``X | None`` is looked through)."""
     args = get_args(annotation)
     if get_origin(annotation) is not None and type(None) in args:
-        required = False
         annotation = next(a for a in args if a is not type(None))
-    base = get_args(annotation)[0] if get_args(annotation) else annotation
-    meta = get_args(annotation)[1:] if get_args(annotation) else ()
-    from pipeline.fields import _clean_paragraphs  # the marker of LongText
-
-    if base is date:
-        return "date", required
-    if base is time:
-        return "time", required
-    if base is int:
-        return "integer", required
-    if base is Decimal:
-        return "amount", required
-    long_text = any(getattr(m, "func", None) is _clean_paragraphs for m in meta)
-    return ("long_text" if long_text else "text"), required
+    base, *meta = get_args(annotation) or (annotation,)
+    kinds: dict[object, FieldKind] = {date: "date", time: "time", int: "integer", Decimal: "amount"}
+    if base in kinds:
+        return kinds[base]
+    return "long_text" if PARAGRAPHS in meta else "text"
 
 
 def _fields_of(model: type[BaseModel]) -> tuple[FieldLayout, ...]:
     out = []
     for name, info in model.model_fields.items():
         spec = models.form_field(model, name)
-        kind, _ = _kind_of(info.annotation)
+        kind = _kind_of(info.annotation)
         out.append(FieldLayout(name, spec, kind, info.is_required()))
     return tuple(out)
 
