@@ -35,6 +35,7 @@ from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _RENDERED_RELS = {"officeDocument": "treść", "header": "nagłówek", "footer": "stopka", "footnotes": "przypisy"}
 _CORE = "docProps/core.xml"
+_STYLES = "word/styles.xml"
 _TAGS = re.compile(r"<[^>]+>")
 _SPECIAL = re.compile("[\t\n\a\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as in docxtpl's resolve_listing
@@ -129,11 +130,24 @@ def _slim(name: str, data: bytes) -> bytes:
 
     Halves the package, and pandoc and LibreOffice read each document that much faster.
     """
-    if name == "word/styles.xml":
+    if name == _STYLES:
         return _LATENT_STYLES.sub(b"", data)
     if name in ("word/_rels/document.xml.rels", "[Content_Types].xml"):
         return _STYLES_WITH_EFFECTS.sub(b"", data)
     return data
+
+
+def _pruned_styles(parts: dict[str, bytes]) -> bytes:
+    """The template's styles.xml without the styles neither the template nor the code uses
+    (unchanged when a style reference is itself a template tag)."""
+    referenced = set(ooxml.GENERATED_STYLES)
+    for name, content in parts.items():
+        if name != _STYLES and name.endswith(".xml"):
+            found = ooxml.referenced_styles(content.decode("utf-8", "replace"))
+            if found is None:
+                return parts[_STYLES]
+            referenced |= found
+    return ooxml.prune_styles(parts[_STYLES], referenced)
 
 
 @dataclass(slots=True)
@@ -161,15 +175,15 @@ class CompiledTemplate:
             labels = rendered_parts(archive)
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
             names.sort(key=lambda n: n != "[Content_Types].xml")
-            for name in names:
-                if name in _DROPPED_PARTS:
-                    continue
-                self.order.append(name)
-                data = _slim(name, archive.read(name))
-                if name in labels:
-                    self.parts[name] = self._compile(name, labels[name], data.decode("utf-8"), env)
-                elif name != _CORE:
-                    self.static[name] = ooxml.ZipEntry.of(name, data)
+            data = {name: _slim(name, archive.read(name)) for name in names if name not in _DROPPED_PARTS}
+        if _STYLES in data:
+            data[_STYLES] = _pruned_styles(data)
+        for name, content in data.items():
+            self.order.append(name)
+            if name in labels:
+                self.parts[name] = self._compile(name, labels[name], content.decode("utf-8"), env)
+            elif name != _CORE:
+                self.static[name] = ooxml.ZipEntry.of(name, content)
 
     def _compile(self, name: str, label: str, xml: str, env: jinja2.Environment) -> _Part:
         prolog = ""

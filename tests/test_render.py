@@ -270,6 +270,45 @@ def test_zip_entries_have_fixed_times_and_the_content_types_first(edition, templ
     assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+_STYLE_ID = re.compile(r'<w:style\b[^>]*w:styleId="([^"]+)"')
+_STYLE_USE = re.compile(r'<w:(?:pStyle|rStyle|tblStyle)\s+w:val="([^"]+)"')
+
+
+@pytest.mark.parametrize("code", SUMMARY_CODES)
+def test_documents_carry_only_the_styles_they_can_use(edition, templates, code):
+    unit = full_unit(edition, code)
+    for spec in document_plan(unit, edition):
+        archive = zipfile.ZipFile(io.BytesIO(render_document(templates, spec, build_context(spec, unit, edition))))
+        styles = archive.read("word/styles.xml").decode()
+        template_styles = zipfile.ZipFile(TEMPLATES / spec.template).read("word/styles.xml").decode()
+        kept, offered = set(_STYLE_ID.findall(styles)), set(_STYLE_ID.findall(template_styles))
+        used = {s for name in archive.namelist() if name.startswith("word/") and name != "word/styles.xml"
+                for s in _STYLE_USE.findall(archive.read(name).decode())}
+        assert used <= kept, (spec.name, used - kept)
+        based_on = set(re.findall(r'<w:basedOn w:val="([^"]+)"', styles))
+        assert based_on <= kept, spec.name
+        assert len(kept) < len(offered) / 5, (spec.name, len(kept), len(offered))  # Word's 160+ unused styles gone
+        assert "<w:docDefaults>" in styles and 'w:default="1"' in styles
+
+
+def test_a_style_chosen_by_a_template_tag_keeps_every_style(tmp_path, edition):
+    source = zipfile.ZipFile(TEMPLATES / "karta_jst.docx")
+    target = tmp_path / "karta_jst.docx"
+    with zipfile.ZipFile(target, "w") as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b'<w:pStyle w:val="Title"/>', b'<w:pStyle w:val="{{ \'Heading1\' }}"/>', 1)
+                assert b"{{ 'Heading1' }}" in data
+            out.writestr(info.filename, data)
+    unit = full_unit(edition)
+    spec = next(s for s in document_plan(unit, edition) if s.template == "karta_jst.docx")
+    rendered = zipfile.ZipFile(io.BytesIO(render_document(TemplateSet(tmp_path), spec, build_context(spec, unit, edition))))
+    kept = set(_STYLE_ID.findall(rendered.read("word/styles.xml").decode()))
+    assert kept == set(_STYLE_ID.findall(source.read("word/styles.xml").decode()))
+    assert b'<w:pStyle w:val="Heading1"/>' in rendered.read("word/document.xml")
+
+
 @pytest.mark.parametrize("code", SUMMARY_CODES)
 def test_fast_and_naive_renderers_give_the_same_text(edition, templates, code):
     unit = full_unit(edition, code)
