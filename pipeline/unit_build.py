@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pickle
 import shutil
 import signal
 from dataclasses import dataclass, field
@@ -61,7 +62,10 @@ class UnitResult:
     bundle_name: str | None = None
     job: UnitJob | None = None
     source_paths: list[str] = field(default_factory=list)
-    unit: Any = None  # the validated models, so finishing does not read the forms again
+    # The validated models, pickled, so finishing does not read the forms again; as one opaque
+    # bytes object the orchestrator passes them on without unpickling thousands of small objects
+    # (which it would keep as fragmented memory for the rest of a long run).
+    unit_pickle: bytes = b""
 
 
 def worker_init(parent: int) -> None:
@@ -123,7 +127,8 @@ def build_unit(job: UnitJob) -> UnitResult:
     shutil.rmtree(job.staging, ignore_errors=True)
     job.staging.mkdir(parents=True)
     result = UnitResult(job.unit_id, False, sources, staging=job.staging, reason=reason, templates=used, job=job,
-                        source_paths=[str(p) for p in validation.sources], unit=validation.unit)
+                        source_paths=[str(p) for p in validation.sources],
+                        unit_pickle=pickle.dumps(validation.unit, protocol=pickle.HIGHEST_PROTOCOL))
     try:
         result.documents = _render(validation, edition, job)
     except OSError:
@@ -271,7 +276,7 @@ def _publication_html(result: UnitResult) -> str | None:
 
     job = result.job
     assert job is not None
-    unit = result.unit
+    unit = pickle.loads(result.unit_pickle) if result.unit_pickle else None
     if unit is None or unit.summary is None or unit.card is None:
         return None
     html = summary_html(unit, _edition(job.edition_id), _templates(str(job.templates_dir)))

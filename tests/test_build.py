@@ -106,6 +106,21 @@ def test_parallel_and_serial_builds_give_the_same_bytes(forms: Path, tmp_path: P
     assert bundle_bytes(tmp_path / "serial") == bundle_bytes(tmp_path / "parallel")
 
 
+def test_units_built_chunk_by_chunk_come_out_as_in_one_chunk(forms: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    write_unit(forms / "gmina-c", EDITION, with_code(unit_data(), "0613032"))
+    write_unit(forms / "gmina-d", EDITION, with_code(unit_data(), "0613042"))
+    whole = run(forms, tmp_path / "one", jobs=2)
+    monkeypatch.setattr("pipeline.build.CHUNK_UNITS", 1)
+    summary = run(forms, tmp_path / "chunked", jobs=2)
+    assert bundle_bytes(tmp_path / "chunked") == bundle_bytes(tmp_path / "one")
+    assert len(bundle_bytes(tmp_path / "one")) == 4  # every unit but the invalid one
+    assert summary.documents == whole.documents > 10
+    one, chunked = ((tmp_path / d / "report.json").read_text(encoding="utf-8") for d in ("one", "chunked"))
+    assert chunked.replace("chunked/", "one/") == one
+    assert summary.rebuilt == whole.rebuilt and len(summary.rebuilt) == 5
+
+
 def test_a_second_run_on_the_same_output_refuses_while_the_first_holds_the_lock(forms: Path, tmp_path: Path) -> None:
     out = tmp_path / "output"
     out.mkdir()
