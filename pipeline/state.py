@@ -47,6 +47,7 @@ class UnitState:
 class BuildState:
     path: Path
     units: dict[str, UnitState] = field(default_factory=dict)
+    reports: dict[str, Any] = field(default_factory=dict)  # what the last reports were made from
 
     @classmethod
     def load(cls, out_dir: Path) -> BuildState:
@@ -56,12 +57,13 @@ class BuildState:
             if raw.get("version") != STATE_VERSION:
                 return cls(path)
             units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
-            return cls(path, units)
+            reports = raw.get("reports", {})
+            return cls(path, units, reports if isinstance(reports, dict) else {})
         except (OSError, ValueError, TypeError, KeyError):
             return cls(path)  # no state, or a damaged one: rebuild everything
 
     def save(self) -> None:
-        payload = {"version": STATE_VERSION,
+        payload = {"version": STATE_VERSION, "reports": self.reports,
                    "units": {uid: vars(state) for uid, state in sorted(self.units.items())}}
         atomic_write_bytes(self.path, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 

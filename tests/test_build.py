@@ -143,3 +143,36 @@ def test_a_changed_edition_file_rebuilds_every_unit(forms: Path, tmp_path: Path)
                            templates_dir=TEMPLATES, pdf=False, jobs=1)
     rebuilt = build(options, echo=lambda _: None).rebuilt
     assert rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], "zmiana edycji, wersji programu lub opcji budowania")
+
+
+def test_a_new_tool_version_or_other_build_options_rebuild_every_unit(forms: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "output"
+    run(forms, out)
+    assert run(forms, out).rebuilt == {}
+    reason = "zmiana edycji, wersji programu lub opcji budowania"
+    assert run(forms, out, html=False).rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], reason)
+    assert run(forms, out, html=False).rebuilt == {}
+    monkeypatch.setattr("pipeline.build.__version__", "99.0.0")
+    assert run(forms, out, html=False).rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], reason)
+    assert run(forms, out, html=False).rebuilt == {}
+
+
+def test_reports_are_rewritten_only_when_what_they_show_or_the_files_changed(forms: Path, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    run(forms, out)
+    names = ("report.json", "raport.xlsx", "index.html")
+    first = {name: (out / name).stat().st_ino for name in names}  # atomic writes replace the inode
+    assert run(forms, out).rebuilt == {}
+    assert {name: (out / name).stat().st_ino for name in names} == first
+    (out / "index.html").write_text("zepsuty", encoding="utf-8")
+    (out / "raport.xlsx").unlink()
+    run(forms, out)
+    assert (out / "raport.xlsx").is_file() and "<html" in (out / "index.html").read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(forms / "gmina-a" / "3_hdr.xlsx")
+    book["Działania"]["F5"] = "2020-09-01"  # ends before it starts: the unit's status changes
+    book.save(forms / "gmina-a" / "3_hdr.xlsx")
+    assert set(run(forms, out).rebuilt) == {"gmina-a"}
+    units = {u["id"]: u for u in json.loads((out / "report.json").read_text(encoding="utf-8"))["units"]}
+    assert units["gmina-a"]["status"] == "invalid"
+    assert "gmina-a" in (out / "index.html").read_text(encoding="utf-8")
