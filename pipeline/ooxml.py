@@ -170,9 +170,12 @@ _STYLE_LINKS = ("w:basedOn", "w:next", "w:link", "w:pPr/w:pStyle", "w:rPr/w:rSty
 
 
 def referenced_styles(xml: str) -> set[str] | None:
-    """Style ids a part refers to; None when a reference is computed by a template tag."""
+    """Style ids a part refers to; None when they cannot all be known: a reference computed by a
+    template tag, or a STYLEREF field (which names a style by its name, not its id)."""
     found = set(_STYLE_REFERENCE.findall(xml))
-    return None if any("{" in style or "%" in style for style in found) else found
+    if "STYLEREF" in xml or any("{" in style or "%" in style for style in found):
+        return None
+    return found
 
 
 def prune_styles(styles_xml: bytes, referenced: set[str]) -> bytes:

@@ -385,3 +385,21 @@ def test_the_process_wide_template_set_is_compiled_once_and_refreshed_on_change(
     assert template_set(tmp_path) is first and list(first.templates) == ["hdr.docx"]
     shutil.copy(TEMPLATES / "karta_jst.docx", tmp_path / "karta_jst.docx")
     assert sorted(template_set(tmp_path).templates) == ["hdr.docx", "karta_jst.docx"]
+
+
+def test_style_pruning_follows_every_link_and_gives_up_on_what_it_cannot_know():
+    from pipeline.ooxml import prune_styles, referenced_styles
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    styles = (f'<w:styles {w}><w:docDefaults/>'
+              '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"/>'
+              '<w:style w:type="paragraph" w:styleId="Base"><w:next w:val="After"/></w:style>'
+              '<w:style w:type="paragraph" w:styleId="Used"><w:basedOn w:val="Base"/><w:link w:val="UsedChar"/></w:style>'
+              '<w:style w:type="character" w:styleId="UsedChar"/>'
+              '<w:style w:type="paragraph" w:styleId="After"/>'
+              '<w:style w:type="table" w:styleId="Unused"/></w:styles>').encode()
+    kept = re.findall(r'w:styleId="([^"]+)"', prune_styles(styles, {"Used"}).decode())
+    assert kept == ["Normal", "Base", "Used", "UsedChar", "After"]
+    assert referenced_styles('<w:p><w:pPr><w:pStyle w:val="Used"/></w:pPr></w:p>') == {"Used"}
+    assert referenced_styles('<w:instrText> STYLEREF "Heading 1" </w:instrText>') is None
+    assert referenced_styles('<w:pStyle w:val="{{ styl }}"/>') is None
