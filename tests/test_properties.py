@@ -71,7 +71,7 @@ def documented(typed: str, paragraphs: bool, written: bool = True) -> str | None
         text = _SPACES.sub(" ", text).strip()
     if written:
         text = _C1.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text or None
+    return text if text.strip() else None  # "\x7f\r\x7f": only a line break is left, nothing to show
 
 
 def loose(text: str) -> str:
