@@ -1,3 +1,3 @@
 """Teczka JST: forms, validation and documents for ORE's advisory programme for JST."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
