@@ -13,8 +13,8 @@ import errno
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,19 +218,17 @@ def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob
         if converter is not None and changed:
             progress("PDF/A", done, total)
             _convert(converter, changed)
-        documents += _publish_chunk([pool.submit(finish_unit, result) for result in changed], options, state, key,
-                                    entries, rebuilt)
+        documents += _publish_chunk(pool.map(finish_unit, changed), options, state, key, entries, rebuilt)
         done += len(chunk)
         progress("gotowe", done, total)
     return documents
 
 
-def _publish_chunk(finishing: list[Future[UnitResult]], options: BuildOptions, state: BuildState, key: str,
+def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state: BuildState, key: str,
                    entries: dict[str, dict[str, Any]], rebuilt: dict[str, str]) -> int:
-    """Wait for a chunk's finished units, move them into place, then save the state."""
+    """Move a chunk's finished units into place as they come, then save the state."""
     documents = 0
-    for future in finishing:
-        result = future.result()
+    for result in finished:
         _publish(result, options, state, key, entries, rebuilt)
         documents += len([d for d in result.report["documents"] if d.endswith(".docx")])
     state.save()
