@@ -118,6 +118,8 @@ def normalize_docx(data: bytes, *, modified: datetime) -> bytes:
 normalize_ooxml = normalize_docx
 """The same normalisation for any OOXML package (.xlsx workbooks too)."""
 
+XLSX_FONT = "Calibri"  # openpyxl's default; a Font without a name prints in a serif fallback font
+
 
 def _normalize_core(xml: bytes, modified: datetime) -> bytes:
     from lxml import etree  # installed with python-docx

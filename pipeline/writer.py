@@ -21,16 +21,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import __version__, layout
 from pipeline.edition import Edition
-from pipeline.files import normalize_ooxml
+from pipeline.files import XLSX_FONT, normalize_ooxml
 
 FIXED_TIME = datetime(2020, 1, 1)
 _INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FONT = Font(name=XLSX_FONT, bold=True, color="FFFFFF")
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-_HELP_FONT = Font(italic=True, color="595959")
+_HELP_FONT = Font(name=XLSX_FONT, italic=True, color="595959")
 _NUMBER_FORMATS = {"date": "DD.MM.YYYY", "time": "HH:MM", "amount": "#,##0.00", "integer": "0",
                    "text": "@", "long_text": "@"}
 _KIND_HINTS = {"date": "data, np. 5.07.2020", "time": "godzina, np. 9:30", "amount": "kwota w zł",
@@ -64,12 +64,12 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
     ws.column_dimensions["A"].width = 100
     _print_setup(ws, landscape=False)
     lines: list[tuple[str, Font | None]] = [
-        (form.title, Font(bold=True, size=14)),
-        (f"{edition.name}. {edition.organiser}.", Font(italic=True)),
+        (form.title, Font(name=XLSX_FONT, bold=True, size=14)),
+        (f"{edition.name}. {edition.organiser}.", Font(name=XLSX_FONT, italic=True)),
         ("", None),
         (form.purpose, None),
         ("", None),
-        ("Jak wypełnić formularz", Font(bold=True, size=12)),
+        ("Jak wypełnić formularz", Font(name=XLSX_FONT, bold=True, size=12)),
         ("1. Wpisuj dane tylko w żółte komórki. Pozostałe komórki są chronione.", None),
         ("2. Pola oznaczone gwiazdką (*) są obowiązkowe. Wskazówka do pola pojawia się po kliknięciu komórki.", None),
         ("3. Daty wpisuj jako dzień.miesiąc.rok, np. 5.07.2020; godziny jako gg:mm, np. 9:30.", None),
@@ -78,7 +78,7 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         ("6. Nie zmieniaj nazw arkuszy ani nagłówków kolumn; nie usuwaj arkuszy. W tabelach jeden wiersz to jedna pozycja.", None),
         ("7. Zapisz plik jako skoroszyt programu Excel (.xlsx), bez makr i bez hasła, i przekaż koordynatorowi.", None),
         ("", None),
-        ("Arkusze formularza", Font(bold=True, size=12)),
+        ("Arkusze formularza", Font(name=XLSX_FONT, bold=True, size=12)),
     ]
     lines += [(f"• {sheet.title} — {sheet.instruction}", None) for sheet in form.sheets]
     lines += [("", None), (f"Okres edycji: od {edition.start:%d.%m.%Y} do {edition.end:%d.%m.%Y}. "
@@ -130,7 +130,7 @@ def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
 
 def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout) -> None:
     _print_setup(ws)
-    ws.cell(row=layout.TITLE_ROW, column=1, value=f"{form.title} — {sheet.title}").font = Font(bold=True, size=13)
+    ws.cell(row=layout.TITLE_ROW, column=1, value=f"{form.title} — {sheet.title}").font = Font(name=XLSX_FONT, bold=True, size=13)
     ws.cell(row=layout.INSTRUCTION_ROW, column=1, value=sheet.instruction).font = _HELP_FONT
 
 
@@ -199,7 +199,7 @@ def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLay
     for f in sheet.fields:
         row = sheet.row_of(f.name)
         label = ws.cell(row=row, column=1, value=_label(f))
-        label.font, label.alignment, label.border = Font(bold=f.required), _WRAP_TOP, _BORDER
+        label.font, label.alignment, label.border = Font(name=XLSX_FONT, bold=f.required), _WRAP_TOP, _BORDER
         _input_cell(ws, row, 2, f, (data or {}).get(f.name))
         _validation(ws, f, lists, f"B{row}")
         help_cell = ws.cell(row=row, column=3, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))

@@ -86,6 +86,15 @@ def test_blank_forms_have_instructions_dropdowns_dates_and_a_hidden_stamp(tmp_pa
     assert dates and dates[0].prompt
 
 
+@pytest.mark.parametrize("form", layout.FORMS, ids=lambda f: f.key)
+def test_every_styled_font_in_a_blank_form_is_named(form: layout.FormLayout, tmp_path: Path) -> None:
+    # a font without a name prints in a serif fallback in LibreOffice and overflows the page
+    path = tmp_path / form.file_name
+    path.write_bytes(writer.build_workbook(form, EDITION))
+    fonts = zipfile.ZipFile(path).read("xl/styles.xml").decode().split("<fonts", 1)[1].split("</fonts>", 1)[0]
+    assert fonts.count("<font>") + fonts.count("<font ") == fonts.count("<name ")
+
+
 def test_blank_forms_are_byte_identical_for_the_same_edition() -> None:
     form = layout.FORMS_BY_KEY["card"]
     assert writer.build_workbook(form, EDITION) == writer.build_workbook(form, EDITION)

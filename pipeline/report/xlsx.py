@@ -17,14 +17,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.files import normalize_ooxml
+from pipeline.files import XLSX_FONT, normalize_ooxml
 
 MAX_CELL_CHARS = 32767
 # Text Excel, LibreOffice or a CSV export might read as a formula or a command.
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 DEFAULT_DATE_TIME = (2020, 1, 1, 0, 0, 0)
 
-FONT_NAME = "Calibri"  # the default font of openpyxl workbooks; a Font without a name prints serif
+FONT_NAME = XLSX_FONT
 HEADER_FONT = Font(name=FONT_NAME, bold=True, size=11)
 HEADER_FILL = PatternFill("solid", fgColor="FFDCE6F1")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
