@@ -22,9 +22,9 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.files import XLSX_FONT
 from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
-    FONT_NAME,
     deterministic_xlsx,
     finish_list_sheet,
     fixed_datetime,
@@ -139,7 +139,7 @@ def _summary(
     ws = wb.create_sheet(SUMMARY_SHEET, 0)
     ws.sheet_properties.tabColor = "FFC00000"
     title = set_text(ws.cell(row=1, column=1), f"Uwagi do poprawy — {source.name}")
-    title.font = Font(name=FONT_NAME, bold=True, size=14)
+    title.font = Font(name=XLSX_FONT, bold=True, size=14)
     note = set_text(
         ws.cell(row=2, column=1),
         "Komórki z błędami są zaznaczone na czerwono, a z ostrzeżeniami na pomarańczowo; w każdej jest "

@@ -11,10 +11,10 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.files import XLSX_FONT
 from pipeline.report.model import STAGE_COUNT, STATUS_LABELS
 from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.xlsx import (
-    FONT_NAME,
     HEADER_FONT,
     deterministic_xlsx,
     finish_list_sheet,
@@ -144,7 +144,7 @@ def _section(
 ) -> tuple[int, int]:
     """A titled table on the overview sheet; returns its first and last data rows."""
     cell = set_text(ws.cell(row=top, column=1), title)
-    cell.font = Font(name=FONT_NAME, bold=True, size=12)
+    cell.font = Font(name=XLSX_FONT, bold=True, size=12)
     last = write_table(ws, top + 1, headers, rows, wrap={2})
     return top + 2, last
 
@@ -183,7 +183,7 @@ def _bar_chart(ws: Worksheet, title: str, first: int, last: int, anchor_row: int
 def _fill_overview(ws: Worksheet, report: dict[str, Any], ov: Overview) -> None:
     edition = report.get("edition") or {}
     title = set_text(ws.cell(row=1, column=1), f"Przegląd programu — {edition.get('name') or ''}")
-    title.font = Font(name=FONT_NAME, bold=True, size=14)
+    title.font = Font(name=XLSX_FONT, bold=True, size=14)
     set_text(ws.cell(row=2, column=1), f"Liczba jednostek w raporcie: {ov.units}")
     for letter, width in zip("ABCD", (8, 62, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width

@@ -24,8 +24,7 @@ MAX_CELL_CHARS = 32767
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 DEFAULT_DATE_TIME = (2020, 1, 1, 0, 0, 0)
 
-FONT_NAME = XLSX_FONT
-HEADER_FONT = Font(name=FONT_NAME, bold=True, size=11)
+HEADER_FONT = Font(name=XLSX_FONT, bold=True, size=11)
 HEADER_FILL = PatternFill("solid", fgColor="FFDCE6F1")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TOP_ALIGNMENT = Alignment(vertical="top")
