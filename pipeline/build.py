@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, layout
+from pipeline.bundle import bundle_unit_id
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
 from pipeline.files import (
@@ -36,6 +37,7 @@ from pipeline.state import (
     UnitState,
     content_hash,
     global_key,
+    outputs_present,
     quick_source_check,
     rebuild_reason,
 )
@@ -243,8 +245,8 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
     quick = {}
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
-        outputs_present = all((options.repo_root / d).exists() for d in previous.report.get("documents", []))
-        if rebuild_reason(folder.name, state, quick, key, templates, outputs_present) is None:
+        present = outputs_present(previous.report, options.repo_root)
+        if rebuild_reason(folder.name, state, quick, key, templates, present) is None:
             return None
     return UnitJob(
         unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
@@ -333,8 +335,8 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     if bundle is not None:
         bundle.parent.mkdir(exist_ok=True)
         os.replace(final / bundle.name, bundle)
-    if old_bundle and old_bundle != result.report.get("bundle"):
-        _remove_bundle(options, old_bundle)  # renamed unit, or no longer bundled
+    if isinstance(old_bundle, str):
+        _remove_replaced_bundle(options, result.unit_id, old_bundle, state, entries)
     state.units[result.unit_id] = UnitState(sources=result.sources, global_key=key,
                                             templates=result.templates, report=result.report)
 
@@ -361,6 +363,28 @@ def _flag_duplicate_codes(units: list[dict[str, Any]], options: BuildOptions, st
                 unit["bundle"] = None
             state.units.pop(unit["id"], None)  # check again on the next run
     state.save()
+
+
+def _remove_replaced_bundle(options: BuildOptions, unit_id: str, reported: str, state: BuildState,
+                            entries: dict[str, dict[str, Any]]) -> None:
+    """Delete the bundle a unit had before this run (renamed unit, or no longer bundled).
+
+    The state is only a cache, and paths in it are relative to wherever the last run started:
+    the old bundle is compared with what this run wrote by its name in the bundles folder, not
+    as text. It is deleted only when no unit's current entry (the one just written included)
+    and no other unit's recorded entry names it, and its own manifest says it is this unit's."""
+    name = Path(reported).name
+    claimed = {Path(entry["bundle"]).name for entry in entries.values() if isinstance(entry.get("bundle"), str)}
+    claimed |= {Path(other.report["bundle"]).name for uid, other in state.units.items()
+                if uid != unit_id and isinstance(other.report.get("bundle"), str)}
+    if name in claimed:
+        return
+    try:
+        path = safe_child(options.out_dir, BUNDLES_DIR, name)
+    except UnsafePathError:
+        return
+    if path.is_file() and not path.is_symlink() and bundle_unit_id(path) == unit_id:
+        path.unlink(missing_ok=True)
 
 
 def _remove_bundle(options: BuildOptions, reported: str) -> None:

@@ -92,8 +92,21 @@ def quick_source_check(path: Path, previous: dict[str, Any] | None) -> SourceFin
     return None
 
 
+def listed_outputs(report: dict[str, Any]) -> list[str]:
+    """Every file a unit's report entry lists (documents, bundle, feedback copies)."""
+    listed = [*report.get("documents", []), *report.get("feedback", [])]
+    if report.get("bundle"):
+        listed.append(report["bundle"])
+    return [path for path in listed if isinstance(path, str)]
+
+
+def outputs_present(report: dict[str, Any], root: Path) -> bool:
+    """Whether every file a report entry lists exists (paths are relative to ``root``)."""
+    return all((root / path).is_file() for path in listed_outputs(report))
+
+
 def rebuild_reason(unit_id: str, state: BuildState, sources: dict[str, SourceFingerprint | None],
-                   key: str, templates: dict[str, str], outputs_present: bool) -> str | None:
+                   key: str, templates: dict[str, str], outputs_exist: bool) -> str | None:
     """Why a unit must be rebuilt (Polish, for the terminal), or None when it is up to date.
 
     ``sources`` maps each input file name to its fingerprint, or None when only a full read
@@ -116,6 +129,6 @@ def rebuild_reason(unit_id: str, state: BuildState, sources: dict[str, SourceFin
     for name, digest in sorted(previous.templates.items()):
         if templates.get(name) != digest:
             return f"zmiana szablonu {name}"
-    if not outputs_present:
+    if not outputs_exist:
         return "brak plików wynikowych"
     return None

@@ -107,7 +107,13 @@ def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
 def build_unit(job: UnitJob) -> UnitResult:
     """Validate a unit and render its documents into its staging folder."""
     from pipeline.context import document_plan
-    from pipeline.state import BuildState, SourceFingerprint, UnitState, rebuild_reason
+    from pipeline.state import (
+        BuildState,
+        SourceFingerprint,
+        UnitState,
+        outputs_present,
+        rebuild_reason,
+    )
 
     edition = _edition(job.edition_id)
     validation = validate_unit(job.folder, edition, display_root=job.repo_root)
@@ -117,7 +123,7 @@ def build_unit(job: UnitJob) -> UnitResult:
     if job.previous is not None:
         state = BuildState(Path(), {job.unit_id: UnitState(**job.previous)})
         fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
-        outputs = all((job.repo_root / d).exists() for d in job.previous["report"].get("documents", []))
+        outputs = outputs_present(job.previous["report"], job.repo_root)
         reason = rebuild_reason(job.unit_id, state, fingerprints, job.global_key, used, outputs)
         if reason is None and used == job.previous["templates"]:
             return UnitResult(job.unit_id, True, sources)

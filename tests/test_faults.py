@@ -425,3 +425,87 @@ def assert_nothing_half_written_small(out: Path, root: Path) -> None:
         for unit in json.loads((out / ".teczka-state.json").read_text())["units"].values():
             assert all((root / path).is_file() for path in unit["report"]["documents"])
     assert not (out / ".staging").exists()
+
+
+# -- 9. the same output reached by another path; a tampered state: nothing the run wrote is lost --
+
+def report_of(out: Path) -> dict[str, Any]:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def assert_every_listed_file_exists(out: Path, root: Path) -> None:
+    """Every file report.json lists exists (paths are relative to where the run started)."""
+    for unit in report_of(out)["units"]:
+        listed = [*unit["documents"], *unit["feedback"], *([unit["bundle"]] if unit["bundle"] else [])]
+        assert listed, unit["id"]
+        for path in listed:
+            assert (root / path).is_file(), path
+        if unit["bundle"]:
+            assert verify_bundle(root / unit["bundle"]) == []
+
+
+def build_from(cwd: Path, *args: str) -> Any:
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return invoke(["build", "--no-pdf", "--jobs", "1", "--templates", str(TEMPLATES), *args])
+    finally:
+        os.chdir(previous)
+
+
+@pytest.mark.parametrize("how", ["other_working_directory", "absolute_path", "renamed_and_forced",
+                                 "copied_and_forced"])
+def test_a_build_reaching_the_same_output_by_another_path_keeps_every_bundle(how: str, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    small_units(work / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(work).exit_code == 0
+    bundles = sorted(p.name for p in (work / "output" / "paczki").iterdir())
+    assert len(bundles) == 2
+    if how == "other_working_directory":
+        result = build_from(tmp_path, "--forms", "work/forms", "--out", "work/output")
+        out, root = work / "output", tmp_path
+    elif how == "absolute_path":  # from a folder outside the project, every path absolute
+        (tmp_path / "gdzie-indziej").mkdir()
+        result = build_from(tmp_path / "gdzie-indziej", "--forms", str(work / "forms"), "--out", str(work / "output"))
+        out, root = work / "output", tmp_path / "gdzie-indziej"
+    elif how == "renamed_and_forced":
+        (work / "output").rename(work / "wyniki")
+        result = build_from(work, "--out", "wyniki", "--force")
+        out, root = work / "wyniki", work
+    else:
+        shutil.copytree(work / "output", work / "kopia")
+        result = build_from(work, "--out", "kopia", "--force")
+        out, root = work / "kopia", work
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "paczki").iterdir()) == bundles
+    assert_every_listed_file_exists(out, root)
+    again = build_from(root, "--forms", str(work / "forms"), "--out", str(out))
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in again.output
+    assert sorted(p.name for p in (out / "paczki").iterdir()) == bundles
+
+
+def test_a_state_naming_another_units_bundle_deletes_nothing_and_the_next_run_is_honest(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(tmp_path).exit_code == 0
+    out = tmp_path / "output"
+    state_path = out / ".teczka-state.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    victim = state["units"]["gmina-b"]["report"]["bundle"]
+    state["units"]["gmina-a"]["report"]["bundle"] = victim
+    state["units"]["gmina-a"]["global_key"] = "inny"  # forces gmina-a's rebuild, which drops its "old bundle"
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    assert build_from(tmp_path).exit_code == 0
+    assert (tmp_path / victim).is_file() and verify_bundle(tmp_path / victim) == []
+    assert_every_listed_file_exists(out, tmp_path)
+
+
+def test_a_bundle_listed_in_the_report_but_missing_is_rebuilt_instead_of_nothing_changed(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(tmp_path).exit_code == 0
+    missing = report_of(tmp_path / "output")["units"][1]["bundle"]
+    (tmp_path / missing).unlink()
+    result = build_from(tmp_path)
+    assert result.exit_code == 0
+    assert "Nic się nie zmieniło" not in result.output
+    assert "  przebudowano gmina-b: brak plików wynikowych\n" in result.output
+    assert_every_listed_file_exists(tmp_path / "output", tmp_path)
