@@ -28,11 +28,14 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
+    is_text_name,
     safe_child,
     sha256_bytes,
     sha256_file,
+    text_name,
 )
 from pipeline.state import (
+    DAMAGED_WARNING,
     BuildState,
     UnitState,
     content_hash,
@@ -159,6 +162,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     from pipeline.render import template_hashes
 
     state = BuildState.load(options.out_dir)
+    if state.damaged:
+        echo(DAMAGED_WARNING.format(path=state.path))
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
     safe_child(options.out_dir, BUNDLES_DIR)  # a symlinked bundles folder leading elsewhere: refuse
@@ -170,7 +175,7 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     for folder in folders:
         job = _plan(folder, options, state, key, templates, staging_root)
         if job is None:
-            entries[folder.name] = state.units[folder.name].report
+            entries[text_name(folder.name)] = state.units[text_name(folder.name)].report
         else:
             pending.append(job)
     documents = 0
@@ -189,10 +194,10 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             if converter is not None:
                 converter.close()
             _clear_leftovers(options.out_dir)
-    for stale in set(state.units) - {f.name for f in folders}:
+    for stale in set(state.units) - {text_name(f.name) for f in folders}:
         del state.units[stale]
     state.save()
-    units = [entries[f.name] for f in folders]
+    units = [entries[text_name(f.name)] for f in folders]
     _flag_duplicate_codes(units, options, state)
     _write_reports(options, units, state)
     return BuildSummary(units, rebuilt, documents, options.out_dir)
@@ -240,17 +245,18 @@ def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state:
 def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
           templates: dict[str, str], staging_root: Path) -> UnitJob | None:
     """A job for a unit that may have changed; None when stat data prove it did not."""
-    previous = state.units.get(folder.name)
-    files = {p.name: p for p in form_files(folder)}
+    unit_id = text_name(folder.name)  # a name that is not UTF-8 is reported by validation, readably
+    previous = state.units.get(unit_id)
+    files = {p.name: p for p in form_files(folder) if is_text_name(p.name)}
     quick = {}
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         present = outputs_present(previous.report, options.repo_root)
-        if rebuild_reason(folder.name, state, quick, key, templates, present) is None:
+        if rebuild_reason(unit_id, state, quick, key, templates, present) is None:
             return None
     return UnitJob(
-        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
-        templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
+        unit_id=unit_id, folder=folder, edition_id=str(options.edition.id), edition_path=None,
+        templates_dir=options.templates_dir, staging=staging_root / unit_id, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
         forced=options.force and previous is not None,

@@ -15,8 +15,13 @@ from pydantic import BaseModel, ValidationError
 from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
 from pipeline.errors import FormFileError, Problem
+from pipeline.files import is_text_name, text_name
 
 Status = Literal["ok", "incomplete", "invalid", "failed"]
+NOT_TEXT_FOLDER = ("Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie odczytano. "
+                   "Zmień nazwę katalogu, np. na gmina-nazwa.")
+NOT_TEXT_FILE = ("nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
+                 "Zmień jego nazwę, np. na 3_hdr.xlsx.")
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
 
 _MESSAGES = {
@@ -133,14 +138,19 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     reads: dict[str, reader.FormRead] = {}
     forms: dict[str, BaseModel] = {}
     sources = []
-    if folder.is_symlink():
-        problems.append(Problem("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. "
-                                "Umieść formularze bezpośrednio w katalogu jednostki.", file=_display(folder, display_root)))
-        return UnitValidation(folder.name, folder, models.Unit(id=folder.name), [], problems, {})
+    unit_id = text_name(folder.name)
+    if folder.is_symlink() or not is_text_name(folder.name):
+        message = ("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. Umieść formularze bezpośrednio "
+                   "w katalogu jednostki." if folder.is_symlink() else NOT_TEXT_FOLDER)
+        problems.append(Problem(message, file=_display(folder, display_root)))
+        return UnitValidation(unit_id, folder, models.Unit(id=unit_id), [], problems, {})
     for path in form_files(folder):
         display = _display(path, display_root)
         if path.is_symlink():
             problems.append(Problem("Pominięto dowiązanie symboliczne — umieść w katalogu sam plik formularza.", file=display))
+            continue
+        if not is_text_name(path.name) or not reader.is_regular_file(path):  # never opened: a pipe would block
+            problems.append(Problem(NOT_TEXT_FILE if not is_text_name(path.name) else reader.NOT_A_FILE, file=display))
             continue
         sources.append(path)
         try:
@@ -165,20 +175,20 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))
-    unit = models.Unit(id=folder.name, **forms)
+    unit = models.Unit(id=unit_id, **forms)
     for finding in rules.check_unit(unit, edition):
         read = reads[finding.form]
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
     invalid_forms = {p.file for p in problems if p.severity == "error"}
-    unit = models.Unit(id=folder.name, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
-    return UnitValidation(folder.name, folder, unit, sources, problems, reads)
+    unit = models.Unit(id=unit_id, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
+    return UnitValidation(unit_id, folder, unit, sources, problems, reads)
 
 
 def _display(path: Path, root: Path) -> str:
     try:
-        return path.relative_to(root).as_posix()
+        return text_name(path.relative_to(root).as_posix())
     except ValueError:
-        return path.as_posix()
+        return text_name(path.as_posix())
 
 
 BLANK_FORMS_DIR = "puste"
