@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import hostile_files
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -509,3 +510,80 @@ def test_a_bundle_listed_in_the_report_but_missing_is_rebuilt_instead_of_nothing
     assert "Nic się nie zmieniło" not in result.output
     assert "  przebudowano gmina-b: brak plików wynikowych\n" in result.output
     assert_every_listed_file_exists(tmp_path / "output", tmp_path)
+
+
+# -- 10. one bad file among good units: that unit's error, the others are built -----------------
+
+DAMAGED = ("plik jest uszkodzony (część archiwum jest nieczytelna albo większa, niż deklaruje). Jeśli otwiera się "
+           "w Excelu lub Calc, zapisz go ponownie jako .xlsx; jeśli nie — użyj kopii zapasowej.")
+NOT_A_FILE = ("to nie jest zwykły plik (to katalog, potok lub urządzenie) — formularzem może być tylko plik .xlsx. "
+              "Usuń go z katalogu jednostki albo zmień jego nazwę.")
+BAD_FILES = {  # how gmina-b's diagnosis is spoiled -> (the file reported, its message)
+    "bad_checksum": (hostile_files.with_bad_checksum, "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "corrupt_stream": (hostile_files.with_corrupt_stream, "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "lying_size": (lambda path: hostile_files.with_lying_size(path, 50), "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "folder": (hostile_files.folder_named_like_a_form, "forms/gmina-b/2_diagnoza.xlsx", NOT_A_FILE),
+    "named_pipe": (hostile_files.named_pipe, "forms/gmina-b/2_diagnoza.xlsx", NOT_A_FILE),
+    "file_name_not_utf8": (hostile_files.non_utf8_name, "forms/gmina-b/gmina-\\xb3.xlsx",
+                           "nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
+                           "Zmień jego nazwę, np. na 3_hdr.xlsx."),
+}
+
+
+def build_in(root: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process: a named pipe opened by mistake would block, the time limit guards the test."""
+    return subprocess.run([sys.executable, "-m", "pipeline", "build", "--no-pdf", "--jobs", "1", "--templates",
+                           str(TEMPLATES)], cwd=root, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_one_damaged_or_strange_file_is_its_units_error_and_the_other_units_are_built(kind: str, tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    spoil, file, message = BAD_FILES[kind]
+    spoil(tmp_path / "forms" / "gmina-b" / "2_diagnoza.xlsx")
+    for _ in range(2):  # the second run too: the state was saved
+        result = build_in(tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "  ! gmina-b: błędy w formularzach: 1" in result.stdout.splitlines()
+        units = {u["id"]: u for u in report_of(tmp_path / "output")["units"]}
+        assert units["gmina-a"]["status"] == "incomplete" and verify_bundle(tmp_path / units["gmina-a"]["bundle"]) == []
+        assert [(e["file"], e["message"]) for e in units["gmina-b"]["errors"]] == [(file, message)]
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in result.stdout
+
+
+def test_a_unit_folder_name_that_is_not_utf8_is_that_units_error_and_the_run_completes(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    hostile_files.non_utf8_name(tmp_path / "forms" / "gmina-b")
+    for _ in range(2):
+        result = build_in(tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "  ! gmina-\\xb3: błędy w formularzach: 1" in result.stdout.splitlines()
+        units = {u["id"]: u for u in report_of(tmp_path / "output")["units"]}
+        assert verify_bundle(tmp_path / units["gmina-a"]["bundle"]) == []
+        assert [(e["file"], e["message"]) for e in units["gmina-\\xb3"]["errors"]] == [(
+            "forms/gmina-\\xb3", "Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie "
+            "odczytano. Zmień nazwę katalogu, np. na gmina-nazwa.")]
+    validated = subprocess.run([sys.executable, "-m", "pipeline", "validate", "forms"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=300)
+    assert validated.returncode == 1 and "Traceback" not in validated.stderr
+    assert ("  błąd: forms/gmina-\\xb3: Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie "
+            "odczytano. Zmień nazwę katalogu, np. na gmina-nazwa.") in validated.stdout.splitlines()
+
+
+@pytest.mark.parametrize("content", ["[]", "42", '{"version": 1, "units": {"gmina-a": 5}}',
+                                     '{"version": 1, "units": {"gmina-a": {"sources": [], "global_key": 1}}}',
+                                     "nie json \udcff".encode("utf-8", "surrogateescape").decode("latin-1")])
+def test_a_state_file_of_the_wrong_shape_means_a_full_rebuild_with_a_warning(content: str, tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_in(tmp_path).returncode == 0
+    (tmp_path / "output" / ".teczka-state.json").write_text(content, encoding="latin-1")
+    result = build_in(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ("Uwaga: plik stanu output/.teczka-state.json jest nieczytelny albo ma "
+                                             "niepoprawną budowę — wszystkie jednostki zostaną zbudowane od nowa.")
+    assert "  przebudowano gmina-a: nowa jednostka" in result.stdout.splitlines()
+    assert_every_listed_file_exists(tmp_path / "output", tmp_path)
+    again = build_in(tmp_path)
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in again.stdout and "Uwaga" not in again.stdout
