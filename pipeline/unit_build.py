@@ -246,6 +246,8 @@ def finish_unit(result: UnitResult) -> UnitResult:
             try:
                 pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
                 documents.append(_output_path(job, pdf.name))
+            except OSError:
+                raise  # disk full, no permission: the whole run stops with a clear message
             except Exception as exc:
                 result.failures.append(f"{pdf.name}: nie udało się przygotować PDF/A ({exc}).")
     if job.html and not result.failures:

@@ -587,3 +587,58 @@ def test_a_state_file_of_the_wrong_shape_means_a_full_rebuild_with_a_warning(con
     assert_every_listed_file_exists(tmp_path / "output", tmp_path)
     again = build_in(tmp_path)
     assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in again.stdout and "Uwaga" not in again.stdout
+
+
+# -- 11. a full disk during the PDF conversion; LibreOffice dies with a killed build -------------
+
+@pytest.mark.parametrize("moment", ["publishing_a_pdf", "libreoffice_writing"])
+def test_a_full_disk_during_the_pdf_conversion_stops_the_run_with_a_polish_message(
+        moment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms = small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    inputs = fingerprint(forms)
+    monkeypatch.chdir(tmp_path)
+    import pipeline.convert
+
+    with monkeypatch.context() as patch:
+        if moment == "publishing_a_pdf":  # the finished PDF moved into the unit's staging folder
+            def full(output: Path, target: Path) -> None:
+                raise disk_full(target)
+
+            patch.setattr(pipeline.convert, "_publish", full)
+            soffice = fake_soffice(tmp_path)
+        else:  # LibreOffice cannot write its PDF and says nothing useful; the disk has no room left
+            statvfs = os.statvfs
+            patch.setattr(pipeline.convert.os, "statvfs",
+                          lambda path: os.statvfs_result((*statvfs(path)[:4], 0, *statvfs(path)[5:])))
+            soffice = fake_soffice(tmp_path, "fail", marker="Gmina")
+        result = invoke(["build", "--jobs", "1", "--templates", str(TEMPLATES)], TECZKA_SOFFICE=str(soffice))
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(r"Błąd: Nie udało się zapisać lub odczytać pliku \((.+)\): brak miejsca na dysku\. "
+                        r"Formularze nie zostały zmienione, a w katalogu wyników nie ma plików zapisanych do "
+                        r"połowy; usuń przyczynę i uruchom budowanie ponownie\.\n", result.stderr), result.stderr
+    assert "Traceback" not in result.output and "No space" not in result.output
+    assert fingerprint(forms) == inputs
+    assert_nothing_half_written_small(tmp_path / "output", tmp_path)
+    assert wait_until_gone(soffice.name) == []
+
+    result = invoke(["build", "--jobs", "1", "--templates", str(TEMPLATES)], TECZKA_SOFFICE=str(fake_soffice(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert [verify_bundle(tmp_path / u["bundle"]) for u in report_of(tmp_path / "output")["units"]] == [[], []]
+
+
+def test_libreoffice_dies_with_a_build_killed_during_the_conversion(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    soffice = fake_soffice(tmp_path, "hang", marker="Gmina")  # every document: LibreOffice busy for 1000 s
+    build = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--jobs", "2", "--templates", str(TEMPLATES)],
+                             cwd=tmp_path, env=dict(os.environ, TECZKA_SOFFICE=str(soffice)),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not alive(soffice.name) and time.monotonic() < deadline:
+            assert build.poll() is None, "the build ended before LibreOffice started"
+            time.sleep(0.05)
+        assert alive(soffice.name), "LibreOffice never started"
+    finally:
+        build.send_signal(signal.SIGKILL)  # no handler of the build can run
+        build.wait()
+    assert wait_until_gone(soffice.name, seconds=5) == []
