@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import time
 from functools import lru_cache
 from typing import Any, get_args
 
 import click
+
+from pipeline.contact import find_contacts, mask, mask_email, mask_phone
 
 _STAGE_PL = {"dokumenty": "dokumenty Word", "PDF/A": "konwersja do PDF/A", "gotowe": "gotowe"}
 
@@ -64,21 +65,6 @@ class BuildConsole:
 # numbers typed in the forms are shown masked ("a***@gmina.pl", "** *** ** 67"), also when a
 # validation message echoes the value that was wrong.
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
-_PHONE = re.compile(r"(?<![\w/])\+?\(?\d(?:[\s().-]{0,2}\d){8,11}(?![\w/])")
-
-
-def mask_email(text: str) -> str:
-    local, at, domain = text.partition("@")
-    return f"{local[:1]}***{at}{domain}" if at else f"{text[:1]}***"
-
-
-def mask_phone(text: str) -> str:
-    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
-    keep = set(digits[-2:])
-    return "".join("*" if ch.isdigit() and i not in keep else ch for i, ch in enumerate(text))
-
-
 @lru_cache(maxsize=1)
 def contact_fields() -> dict[str, str]:
     """Label -> "email" or "phone" for every form field declared with the Email or Phone type."""
@@ -110,8 +96,7 @@ def private_parts(value: str | None, field: str | None = None) -> list[tuple[str
     kind = contact_fields().get(field or "")
     if kind:
         return [(value, mask_email(value) if kind == "email" else mask_phone(value))]
-    return ([(m[0], mask_email(m[0])) for m in _EMAIL.finditer(value)]
-            + [(m[0], mask_phone(m[0])) for m in _PHONE.finditer(value)])
+    return [(found.text, mask(found)) for found in find_contacts(value)]
 
 
 def mask_problem(problem: Any) -> Any:
