@@ -39,6 +39,7 @@ from pipeline.state import (
     quick_source_check,
     rebuild_reason,
 )
+from pipeline.statuses import BY_ID
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
 from pipeline.validate import discover_units, form_files
 
@@ -92,7 +93,7 @@ class BuildSummary:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.count("invalid") or self.count("failed") else 0
+        return 1 if any(BY_ID[unit["status"]].problem for unit in self.units) else 0
 
 
 Progress = Callable[[str, int, int], None]

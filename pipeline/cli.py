@@ -19,6 +19,7 @@ from pipeline import __version__
 from pipeline.edition import DEFAULT_EDITION, load_edition
 from pipeline.errors import TeczkaError, UsageError
 from pipeline.files import LockedError, UnsafePathError
+from pipeline.statuses import BY_ID
 
 edition_option = click.option(
     "--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True,
@@ -191,9 +192,6 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
     sys.exit(1 if errors else 0)
 
 
-_STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
-
-
 def _problem_json(problem: Any) -> dict[str, Any]:
     from pipeline.console import mask_problem
 
@@ -219,9 +217,9 @@ def _print_unit(result: Any) -> None:
 
     card = result.unit.card
     name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
-    colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
+    status = BY_ID[result.status]
     click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
-    click.secho(_STATUS_PL[result.status], fg=colour)
+    click.secho(status.label, fg=status.terminal)
     for problem in map(mask_problem, result.problems):
         mark = "błąd" if problem.severity == "error" else "uwaga"
         value = f" [wartość: {problem.value}]" if problem.value else ""

@@ -11,6 +11,7 @@ from typing import Any, get_args
 import click
 
 from pipeline.contact import find_contacts, mask, mask_email, mask_phone
+from pipeline.statuses import BY_ID, STATUSES
 
 _STAGE_PL = {"dokumenty": "dokumenty Word", "PDF/A": "konwersja do PDF/A", "gotowe": "gotowe"}
 
@@ -47,13 +48,12 @@ class BuildConsole:
             for unit_id, reason in sorted(summary.rebuilt.items()):
                 echo(f"  przebudowano {unit_id}: {reason}")
         echo("")
-        echo("Jednostki       liczba")
-        for status, label in (("ok", "kompletne"), ("incomplete", "w toku"), ("invalid", "z błędami"),
-                              ("failed", "niepowodzenie")):
-            echo(f"  {label:<14}{summary.count(status):>5}")
+        echo(f"{'Jednostki':<26}liczba")
+        for status in STATUSES:
+            echo(f"  {status.counted:<24}{summary.count(status.id):>6}")
         echo(f"Dokumenty Word: {summary.documents} (nowe lub zmienione), czas: {seconds:.1f} s")
         for unit in summary.units:
-            if unit["status"] in ("invalid", "failed"):
+            if BY_ID[unit["status"]].problem:
                 reason = unit.get("failure") or f"błędy w formularzach: {len(unit['errors'])}"
                 echo(f"  ! {unit['id']}: {reason}")
         echo(f"Raport: {summary.report_dir / 'index.html'}, {summary.report_dir / 'raport.xlsx'}, "

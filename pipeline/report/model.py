@@ -9,19 +9,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["ok", "incomplete", "invalid", "failed"]
+from pipeline.statuses import StatusId
 
-# Polish labels shared by the workbook and the status page, in display order.
-STATUS_LABELS: dict[str, str] = {
-    "ok": "kompletna",
-    "incomplete": "w toku",
-    "invalid": "błędy w formularzach",
-    "failed": "błąd generowania",
-}
+Status = StatusId  # declared, with its Polish words, in pipeline/statuses.py
 STAGE_COUNT = 5
 
 
