@@ -106,3 +106,12 @@ def mask_problem(problem: Any) -> Any:
     for part, masked in private_parts(problem.value, problem.field):
         message, value = message.replace(part, masked), value.replace(part, masked)
     return dataclasses.replace(problem, message=message, value=value)
+
+
+def masked_report(report: Any) -> dict[str, Any]:
+    """A unit's report entry as JSON for the terminal (`teczka validate --json`): its problems
+    masked as in ``mask_problem``."""
+    data: dict[str, Any] = report.model_dump(mode="json")
+    data["errors"] = [mask_problem(p).as_dict() for p in report.problems if p.severity == "error"]
+    data["warnings"] = [mask_problem(p).as_dict() for p in report.problems if p.severity == "warning"]
+    return data
