@@ -20,7 +20,7 @@ from pydantic import PrivateAttr
 
 from pipeline import validate
 from pipeline.build import BuildOptions, BuildSummary, build
-from pipeline.context import DocumentSpec, build_context, document_plan
+from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.errors import Problem, TeczkaError, UsageError
 from pipeline.models import Unit

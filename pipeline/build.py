@@ -246,17 +246,18 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
     previous = state.units.get(folder.name)
     files = {p.name: p for p in form_files(folder)}
     quick = {}
+    outputs_present = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         outputs_present = all((options.repo_root / d).exists() for d in previous.report.get("documents", []))
-        if rebuild_reason(folder.name, state, quick, key, templates, outputs_present) is None:
+        if rebuild_reason(previous, quick, key, templates, outputs_present) is None:
             return None
     return UnitJob(
         unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
         templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None,
+        forced=options.force and previous is not None, outputs_present=outputs_present,
     )
 
 

@@ -12,9 +12,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pypandoc
+
 from pipeline import models
 from pipeline.contact import replace_contacts
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import Edition
+from pipeline.render import render_document
 
 OMITTED = "(pominięto w publikacji)"
 _STYLE = """
@@ -43,13 +47,8 @@ def mask_contact_data(text: str) -> str:
 
 def summary_html(unit: models.Unit, edition: Edition, templates: Any) -> str | None:
     """Standalone HTML (lang="pl") of the unit's summary, or None when it has none."""
-    import pypandoc
-
-    from pipeline.context import build_context, document_plan
-    from pipeline.render import render_document
-
     public = publication_unit(unit)
-    specs = [spec for spec in document_plan(public, edition) if spec.name.startswith("podsumowanie")]
+    specs = [spec for spec in document_plan(public, edition) if spec.document.summary_code]
     if not specs:
         return None
     spec = specs[0]

@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
+from pipeline.models import Unit
+from pipeline.render import render_document, template_set
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import relative_path, unit_entry
-from pipeline.state import content_hash
+from pipeline.state import SourceFingerprint, UnitState, content_hash, rebuild_reason
 from pipeline.validate import UnitValidation, validate_unit
 
 _PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
@@ -47,6 +50,7 @@ class UnitJob:
     templates: dict[str, str]
     previous: dict[str, Any] | None
     forced: bool = False  # --force on a unit that was built before
+    outputs_present: bool = True  # every file the previous build reported is still there
 
 
 @dataclass
@@ -88,8 +92,6 @@ def _edition(edition_id: str) -> Edition:
 
 def _templates(templates_dir: str) -> Any:
     """The process-wide compiled templates (recompiled when a template file changes)."""
-    from pipeline.render import template_set
-
     return template_set(Path(templates_dir))
 
 
@@ -107,20 +109,16 @@ def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
 
 def build_unit(job: UnitJob) -> UnitResult:
     """Validate a unit and render its documents into its staging folder."""
-    from pipeline.context import document_plan
-    from pipeline.state import BuildState, SourceFingerprint, UnitState, rebuild_reason
-
     edition = _edition(job.edition_id)
     validation = validate_unit(job.folder, edition, display_root=job.repo_root)
     sources = _fingerprints(validation)
     plan = document_plan(validation.unit, edition)
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
-    if job.previous is not None:
-        state = BuildState(Path(), {job.unit_id: UnitState(**job.previous)})
+    if job.previous is not None:  # stat data could not tell: the content decides
+        previous = UnitState(**job.previous)
         fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
-        outputs = all((job.repo_root / d).exists() for d in job.previous["report"].get("documents", []))
-        reason = rebuild_reason(job.unit_id, state, fingerprints, job.global_key, used, outputs)
-        if reason is None and used == job.previous["templates"]:
+        reason = rebuild_reason(previous, fingerprints, job.global_key, used, job.outputs_present)
+        if reason is None and used == previous.templates:
             return UnitResult(job.unit_id, True, sources)
         reason = reason or "zmiana szablonu"
     else:
@@ -131,7 +129,7 @@ def build_unit(job: UnitJob) -> UnitResult:
                         source_paths=[str(p) for p in validation.sources],
                         unit_pickle=pickle.dumps(validation.unit, protocol=pickle.HIGHEST_PROTOCOL))
     try:
-        result.documents = _render(validation, edition, job)
+        result.documents = _render(validation.unit, plan, edition, job)
     except OSError:
         raise  # disk full, no permission: the whole run stops with a clear message
     except Exception as exc:  # a template error in one unit must not stop the others
@@ -141,14 +139,11 @@ def build_unit(job: UnitJob) -> UnitResult:
     return result
 
 
-def _render(validation: UnitValidation, edition: Edition, job: UnitJob) -> list[dict[str, Any]]:
-    from pipeline.context import build_context, document_plan
-    from pipeline.render import render_document
-
+def _render(unit: Unit, plan: list[DocumentSpec], edition: Edition, job: UnitJob) -> list[dict[str, Any]]:
     templates = _templates(str(job.templates_dir))
     documents = []
-    for spec in document_plan(validation.unit, edition):
-        data = render_document(templates, spec, build_context(spec, validation.unit, edition))
+    for spec in plan:
+        data = render_document(templates, spec, build_context(spec, unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
                           "template": spec.template, "sha256": sha256_bytes(data)})
