@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -16,8 +16,9 @@ from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
 from pipeline.errors import FormFileError, Problem
 from pipeline.files import is_text_name, text_name
+from pipeline.statuses import StatusId
 
-Status = Literal["ok", "incomplete", "invalid", "failed"]
+Status = StatusId  # the statuses are declared in pipeline/statuses.py
 NOT_TEXT_FOLDER = ("Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie odczytano. "
                    "Zmień nazwę katalogu, np. na gmina-nazwa.")
 NOT_TEXT_FILE = ("nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
