@@ -120,10 +120,13 @@ def check_container(path: Path, display: str) -> list[Problem]:
 def _formula_problems(path: Path, display: str, names: list[str]) -> list[Problem]:
     """Unpack the archive with its checks, then scan each worksheet once: formula cells with a
     saved result are read (a warning), without one they cannot be read (an error)."""
-    with zipfile.ZipFile(path) as archive:
-        titles = _sheet_titles(archive)
-    sheets = sorted(set(titles) | {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")})
-    contents = workbook_scan.unpacked_members(path, display, sheets)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            titles = _sheet_titles(archive)
+            sheets = set(titles) | {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+            contents = workbook_scan.unpacked_members(archive, path, display, sheets)
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise FormFileError(f"{display}: {workbook_scan.DAMAGED}") from None
     return workbook_scan.scan_sheets(contents, titles, display)
 
 

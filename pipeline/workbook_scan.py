@@ -46,15 +46,15 @@ FORMULA_WITHOUT_RESULT = ("Komórka zawiera formułę bez zapisanego wyniku. Otw
                           "i zapisz go ponownie albo wpisz wartość bezpośrednio.")
 
 
-def unpacked_members(path: Path, display: str, wanted: Iterable[str]) -> dict[str, bytes]:
-    """Decompress every member of the archive, checking each as it unpacks; return the
-    ``wanted`` ones. Raises ``FormFileError`` for a damaged member, one larger than the
-    archive declares, or more than ``MAX_UNPACKED_BYTES`` in all."""
+def unpacked_members(archive: zipfile.ZipFile, path: Path, display: str, wanted: Iterable[str]) -> dict[str, bytes]:
+    """Decompress every member of the archive (opened from ``path``), checking each as it
+    unpacks; return the ``wanted`` ones. Raises ``FormFileError`` for a damaged member, one
+    larger than the archive declares, or more than ``MAX_UNPACKED_BYTES`` in all."""
     wanted = set(wanted)
     kept: dict[str, bytes] = {}
     budget = MAX_UNPACKED_BYTES
     try:
-        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
+        with path.open("rb") as raw:
             for info in archive.infolist():
                 if info.is_dir():
                     continue
@@ -129,34 +129,32 @@ class _Budget:
         self.left = elements
 
 
-_WHITESPACE_OR_END = (b" ", b">", b"/", b"\t", b"\n", b"\r")
-_CELL_OPENINGS = tuple(b"<c" + end for end in _WHITESPACE_OR_END)
-# A formula, a namespace prefix, a DTD, comment or CDATA: the parser reads such a sheet.
-_NOT_PLAIN = (b"<!", *(b"<f" + end for end in _WHITESPACE_OR_END),
-              *(prefix + end for prefix in (b":c", b":f") for end in _WHITESPACE_OR_END))
+_CELL_OPENINGS = tuple(b"<c" + end for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
+# A formula, a DTD, comment or CDATA, or a namespace prefix on a cell or formula: the parser
+# reads such a sheet (one pattern anchored at "<": a few times faster than separate searches).
+_NOT_PLAIN = re.compile(rb"<(?:f[\s/>]|!|[\w.-]+:[cf][\s/>])")
 # Every "r" attribute, however spaced or quoted (python-calamine reads its raw bytes, and of
-# two in one cell the last): "r" of a row or a cell, and a few false friends ("spr=") too.
+# two in one cell the last): "r" of a row or a cell, and a few false friends ("error=") too.
 _ANY_REFERENCE = re.compile(rb"r\s*=\s*[\"']([A-Za-z]*)([0-9]*)")
 
 
 def _plain_extent(data: bytes) -> int:
     """An upper bound of the rows × columns a plain sheet's cells can span: the largest row and
     the largest column named by any "r" attribute in it. More than ``MAX_SHEET_CELLS`` when the
-    sheet is not plain and must be parsed. Only substring searches and one regular expression
-    anchored at a literal: linear, and a few times faster than python-calamine's own read."""
-    if any(marker in data for marker in _NOT_PLAIN) or data.count(b"<?") > 1:
+    sheet is not plain and must be parsed. Substring counts and two regular expressions anchored
+    at a literal: linear, and cheaper than python-calamine's own read of the sheet."""
+    if _NOT_PLAIN.search(data) or data.count(b"<?") > 1:
         return MAX_SHEET_CELLS + 1
     if data.count(b'<c r="') != sum(data.count(opening) for opening in _CELL_OPENINGS):
         return MAX_SHEET_CELLS + 1  # a cell whose first attribute is not its reference: parse it
-    rows = columns = 0
-    for letters, digits in set(_ANY_REFERENCE.findall(data)):
-        if not letters.isupper() and letters:
-            continue  # "error=\"Wpisz", "operator=\"between": python-calamine refuses such a reference
-        if len(letters) > 3 or len(digits) > 7:
-            return MAX_SHEET_CELLS + 1
-        rows = max(rows, int(digits or 0))
-        if letters:
-            columns = max(columns, column_index_from_string(letters.decode()))
+    references = _ANY_REFERENCE.findall(data)
+    # "error=\"Wpisz", "operator=\"between": python-calamine refuses such a reference anyway
+    letters = {found for found, _ in references if found.isupper()}
+    digits = {found for _, found in references}
+    if any(len(found) > 3 for found in letters) or any(len(found) > 7 for found in digits):
+        return MAX_SHEET_CELLS + 1
+    rows = max((int(found) for found in digits if found), default=0)
+    columns = max((column_index_from_string(found.decode()) for found in letters), default=0)
     return rows * columns
 
 
