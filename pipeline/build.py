@@ -185,6 +185,9 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             pending.append(job)
     documents = 0
     if pending:
+        refused = template_errors(options.templates_dir, options.edition)
+        for job in pending:
+            job.template_errors = refused
         converter = _converter(options) if options.pdf else None
         try:
             with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
@@ -206,6 +209,20 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     _flag_duplicate_codes(units, options, state)
     report = _write_reports(options, units, state)
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
+
+
+def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
+    """Template file -> the first error ``teczka templates check`` finds in it. A template the
+    check refuses is refused by the build too, for every unit that uses it: a variable the
+    pipeline does not provide stops the render even in a branch or a loop that this unit's data
+    would skip (the renderer alone could only notice it when it runs that code)."""
+    from pipeline.template_check import check_templates
+
+    errors: dict[str, str] = {}
+    for issue in check_templates(templates_dir, edition):
+        if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
+            errors.setdefault(issue.template, issue.message)
+    return errors
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,

@@ -23,7 +23,7 @@ from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
 from pipeline.models import Unit
-from pipeline.render import render_document, template_set
+from pipeline.render import RenderError, render_document, template_set
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import relative_path, unit_entry
 from pipeline.state import SourceFingerprint, UnitState, content_hash, rebuild_reason
@@ -51,6 +51,7 @@ class UnitJob:
     previous: dict[str, Any] | None
     forced: bool = False  # --force on a unit that was built before
     outputs_present: bool = True  # every file the previous build reported is still there
+    template_errors: dict[str, str] = field(default_factory=dict)  # template -> why the check refuses it
 
 
 @dataclass
@@ -143,6 +144,8 @@ def _render(unit: Unit, plan: list[DocumentSpec], edition: Edition, job: UnitJob
     templates = _templates(str(job.templates_dir))
     documents = []
     for spec in plan:
+        if spec.template in job.template_errors:
+            raise RenderError(job.template_errors[spec.template], template=spec.template)
         data = render_document(templates, spec, build_context(spec, unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
