@@ -103,6 +103,9 @@ def check_container(path: Path, display: str) -> list[Problem]:
         raise FormFileError(f"{display}: {workbook_scan.DAMAGED}") from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormFileError(f"{display}: po rozpakowaniu plik miałby {unpacked // 1_048_576} MB — odrzucono go jako podejrzany.")
+    if "xl/workbook.bin" in names:
+        raise FormFileError(f"{display}: to skoroszyt binarny programu Excel (.xlsb). Zapisz go jako skoroszyt "
+                            "programu Excel (.xlsx).")
     if "content.xml" in names and "mimetype" in names:
         raise FormFileError(f"{display}: to arkusz OpenDocument (.ods). Zapisz go jako skoroszyt programu Excel (.xlsx).")
     if any(name.lower().endswith("vbaproject.bin") for name in names):

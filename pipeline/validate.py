@@ -6,6 +6,7 @@ user's mistake. The result tells the unit's status and its cycle stage.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ NOT_TEXT_FOLDER = ("Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) 
                    "Zmień nazwę katalogu, np. na gmina-nazwa.")
 NOT_TEXT_FILE = ("nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
                  "Zmień jego nazwę, np. na 3_hdr.xlsx.")
-FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
+FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlsb"}
+NESTED_FORM = ("Plik leży w podkatalogu, więc nie jest czytany — formularze muszą leżeć bezpośrednio w katalogu "
+               "jednostki. Przenieś go tam, jeśli to aktualny formularz.")
+_NESTED_LIMIT = 50  # files named, and folders looked into, under a unit folder
 
 _MESSAGES = {
     "missing": "Pole obowiązkowe — uzupełnij je.",
@@ -132,6 +136,23 @@ def form_files(folder: Path) -> list[Path]:
     )
 
 
+def nested_form_files(folder: Path) -> list[Path]:
+    """Spreadsheets in the unit folder's subfolders (never read; each is named in a warning).
+    Symbolic links are not followed and at most ``_NESTED_LIMIT`` files are listed."""
+    found: list[Path] = []
+    for visited, (root, folders, files) in enumerate(os.walk(folder, followlinks=False)):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        if visited > _NESTED_LIMIT:
+            break
+        if Path(root) == folder:
+            continue
+        found += [Path(root, name) for name in sorted(files)
+                  if Path(name).suffix.lower() in FORM_SUFFIXES and not name.startswith(("~$", ".~lock", "."))]
+        if len(found) >= _NESTED_LIMIT:
+            break
+    return found[:_NESTED_LIMIT]
+
+
 def validate_unit(folder: Path, edition: Edition, display_root: Path | None = None) -> UnitValidation:
     """Read and validate every form in a unit folder; never raises for bad input."""
     display_root = display_root or folder.parent
@@ -173,6 +194,8 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
         problems.extend(found)
         if model is not None:
             forms[read.form.key] = model
+    problems += [Problem(NESTED_FORM, file=_display(path, display_root), severity="warning")
+                 for path in nested_form_files(folder)]
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))

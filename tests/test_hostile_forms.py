@@ -216,3 +216,25 @@ def test_a_file_name_that_is_not_utf8_is_that_files_error_in_validate(unit: Path
     assert ("  błąd: gmina/gmina-\\xb3.xlsx: nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
             "Zmień jego nazwę, np. na 3_hdr.xlsx.") in result.stdout.splitlines()
     assert "Traceback" not in result.stderr
+
+
+def test_an_xlsb_form_is_named_at_the_file(unit: Path) -> None:
+    """Excel's binary workbook: a zip whose workbook part is xl/workbook.bin (built here)."""
+    (unit / "3_hdr.xlsx").unlink()
+    hostile_files.rezip(unit / "3_hdr.xlsb", {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x83\x01\x00"})
+    result = validate_unit(unit, EDITION)
+    assert [(p.file, p.message) for p in result.errors] == [(
+        "gmina/3_hdr.xlsb", "to skoroszyt binarny programu Excel (.xlsb). Zapisz go jako skoroszyt programu Excel (.xlsx).")]
+
+
+def test_forms_in_a_subfolder_of_a_unit_are_named_at_each_file(unit: Path) -> None:
+    (unit / "stare" / "2019").mkdir(parents=True)
+    (unit / "3_hdr.xlsx").rename(unit / "stare" / "3_hdr.xlsx")
+    (unit / "stare" / "2019" / "notatki.txt").write_text("nie formularz", encoding="utf-8")
+    (unit / "stare" / "2019" / "4_spotkania.XLSX").write_bytes((unit / "4_spotkania.xlsx").read_bytes())
+    result = validate_unit(unit, EDITION)
+    message = ("Plik leży w podkatalogu, więc nie jest czytany — formularze muszą leżeć bezpośrednio w katalogu "
+               "jednostki. Przenieś go tam, jeśli to aktualny formularz.")
+    assert [(p.file, p.message) for p in result.warnings] == [("gmina/stare/3_hdr.xlsx", message),
+                                                            ("gmina/stare/2019/4_spotkania.XLSX", message)]
+    assert result.unit.hdr is None and result.unit.meetings is not None
