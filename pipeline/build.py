@@ -9,7 +9,6 @@ into place only when complete; the incremental state is saved only after the mov
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ from typing import Any
 
 from pipeline import __version__, layout
 from pipeline.edition import Edition
-from pipeline.errors import SetupError, UsageError
+from pipeline.errors import SetupError, UsageError, describe_os_error, os_error_message
 from pipeline.files import (
     RunLock,
     UnsafePathError,
@@ -54,19 +53,6 @@ WRITE_PROBE = ".teczka-write-test"
 # (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
 _HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
 _SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
-_OS_REASONS = {
-    errno.ENOSPC: "brak miejsca na dysku",
-    errno.EDQUOT: "przekroczono przydział miejsca na dysku",
-    errno.EACCES: "brak uprawnień do zapisu",
-    errno.EPERM: "brak uprawnień do zapisu",
-    errno.EROFS: "dysk jest tylko do odczytu",
-    errno.EEXIST: "w tym miejscu jest plik, a potrzebny jest katalog",
-    errno.ENOTDIR: "w tym miejscu jest plik, a potrzebny jest katalog",
-    errno.EISDIR: "w tym miejscu jest katalog, a potrzebny jest plik",
-    errno.ENOENT: "nie ma takiego pliku ani katalogu",
-    errno.ENAMETOOLONG: "nazwa jest za długa",
-    errno.EIO: "błąd odczytu lub zapisu dysku",
-}
 
 
 @dataclass
@@ -131,19 +117,6 @@ def build(options: BuildOptions, progress: Progress | None = None, echo: Callabl
                          "plików zapisanych do połowy; usuń przyczynę i uruchom budowanie ponownie.") from exc
     finally:
         lock.release()
-
-
-def describe_os_error(exc: OSError) -> str:
-    """What went wrong with a file, in Polish: "brak miejsca na dysku"."""
-    if exc.errno in _OS_REASONS:
-        return _OS_REASONS[exc.errno]
-    return f"błąd systemu plików ({errno.errorcode.get(exc.errno or 0, exc.errno)})"
-
-
-def os_error_message(exc: OSError) -> str:
-    """A file-system failure in one Polish sentence: "Nie udało się zapisać … (plik): powód."."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    return f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}."
 
 
 def _unwritable(out_dir: Path, exc: OSError) -> SetupError:

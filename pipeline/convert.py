@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import SetupError
+from pipeline.errors import ConverterUnavailable, SetupError
 
 __all__ = ["PDFA_FILTER", "ConversionJob", "ConversionResult", "ConverterUnavailable",
            "PdfConverter", "find_soffice"]
@@ -58,10 +58,6 @@ _FLAGS = ("--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck
 _OOXML_SUFFIXES = {".docx", ".docm", ".dotx", ".dotm"}
 _LOADED = re.compile(r"^convert .*?[/\\](\d{4})\.\w+ -> ")  # printed once a document loaded
 _LOAD_FAILED = "Error: source file could not be loaded"
-
-
-class ConverterUnavailable(SetupError):
-    """LibreOffice (``soffice``) cannot be found or started."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from pipeline.errors import LockedError, UnsafePathError  # raised here; importable from here too
+
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_CREATE_SYSTEM = 3  # Unix, so that external_attr carries the file mode
 ZIP_FILE_MODE = 0o644 << 16
@@ -35,23 +37,6 @@ _CHUNK = 1 << 20
 _NS_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 _NS_DCTERMS = "http://purl.org/dc/terms/"
 _NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-
-
-class UnsafePathError(ValueError):
-    """A path built from user-controlled parts would leave its root folder."""
-
-
-class LockedError(RuntimeError):
-    """Another run holds the output folder's lock."""
-
-    def __init__(self, directory: Path, lockfile: Path, pid: int | None = None) -> None:
-        super().__init__(
-            f"Inne uruchomienie teczki zapisuje już do katalogu {directory} "
-            f"(blokada {lockfile}). Poczekaj, aż się zakończy."
-        )
-        self.directory = directory
-        self.lockfile = lockfile
-        self.pid = pid  # of the holder, as it wrote into the lock file (informational)
 
 
 # --- deterministic ZIP ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline import ooxml
-from pipeline.errors import TeczkaError
+from pipeline.errors import RenderError
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
 
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -41,17 +41,6 @@ _SPECIAL = re.compile("[\t\n\a\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as in docxtpl's resolve_listing
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no instance state
-
-
-class RenderError(TeczkaError):
-    """A template that cannot be compiled or rendered; the message is Polish and names the spot."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, *, template: str, part: str | None = None, variable: str | None = None,
-                 paragraph: str | None = None) -> None:
-        super().__init__(message)
-        self.template, self.part, self.variable, self.paragraph = template, part, variable, paragraph
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.errors import Problem
+from pipeline.errors import FeedbackSourceError, Problem
 from pipeline.files import XLSX_FONT
 from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
@@ -42,14 +42,6 @@ MAX_MARKED_CELLS = 500  # a problem naming a huge range marks only its first cel
 HEADERS = ["Lp.", "Arkusz", "Komórka", "Pole", "Opis problemu", "Wartość", "Rodzaj"]
 WIDTHS = [6, 24, 11, 26, 64, 28, 13]
 HEADER_ROW = 4
-
-
-class FeedbackSourceError(Exception):
-    """The team's file cannot be opened by openpyxl; ``message`` is in Polish."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def sheet_link(sheet: str, cell: str) -> str:
