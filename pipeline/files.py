@@ -15,10 +15,13 @@ import hashlib
 import io
 import os
 import shutil
+import struct
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -42,6 +45,64 @@ _NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 # --- deterministic ZIP ----------------------------------------------------------------------
 
 
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_VERSION = 20  # 2.0: DEFLATE
+_MADE_BY = ZIP_CREATE_SYSTEM << 8 | _VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class ZipEntry:
+    """One member, compressed and ready to be laid out: name, method, CRC, sizes, data. Made
+    once, an entry can go into many archives (the renderer keeps a template's unchanged parts
+    this way and never compresses them again)."""
+
+    name: bytes
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, name: str, raw: bytes, *, compress: bool = True, level: int = ZIP_COMPRESS_LEVEL) -> ZipEntry:
+        if not compress:
+            return cls(name.encode("utf-8"), zipfile.ZIP_STORED, zlib.crc32(raw), len(raw), raw)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = compressor.compress(raw) + compressor.flush()
+        return cls(name.encode("utf-8"), zipfile.ZIP_DEFLATED, zlib.crc32(raw), len(raw), data)
+
+
+def _dos_stamp(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    return (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
+
+
+def zip_bytes(entries: Iterable[ZipEntry], *, date_time: tuple[int, int, int, int, int, int] = FIXED_ZIP_TIME) -> bytes:
+    """The one deterministic ZIP writer: the bytes depend only on the entries and their order.
+
+    Every member gets the same time, mode (0644) and creator system (Unix), no extra fields and
+    no comments; names are UTF-8 (flagged when not ASCII)."""
+    dos_date, dos_time = _dos_stamp(date_time)
+    chunks: list[bytes] = []
+    central: list[bytes] = []
+    offset = count = 0
+    for entry in entries:
+        flags = 0x800 if not entry.name.isascii() else 0
+        header = _LOCAL.pack(0x04034B50, _VERSION, flags, entry.method, dos_time, dos_date, entry.crc,
+                             len(entry.data), entry.size, len(entry.name), 0)
+        chunks += (header, entry.name, entry.data)
+        central.append(_CENTRAL.pack(0x02014B50, _MADE_BY, _VERSION, flags, entry.method, dos_time, dos_date,
+                                     entry.crc, len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0,
+                                     ZIP_FILE_MODE, offset) + entry.name)
+        offset += len(header) + len(entry.name) + len(entry.data)
+        count += 1
+    directory = b"".join(central)
+    chunks.append(directory)
+    chunks.append(_END.pack(0x06054B50, 0, 0, count, count, len(directory), offset, 0))
+    return b"".join(chunks)
+
+
 def write_zip(
     target: Path | BinaryIO,
     entries: Iterable[tuple[str, bytes]],
@@ -49,34 +110,22 @@ def write_zip(
     date_time: tuple[int, int, int, int, int, int] = FIXED_ZIP_TIME,
     compress: bool = True,
 ) -> None:
-    """Write a ZIP whose bytes depend only on the entries: same entries, same archive.
-
-    Entries are stored in the order given. Every entry gets the same time, mode (0644) and
-    creator system, DEFLATE at a fixed level (or STORED), no extra fields and no comments.
-    A ``Path`` target is written atomically.
+    """Write a ZIP whose bytes depend only on the entries (``zip_bytes``): same entries, same
+    archive. Entries are stored in the order given, DEFLATE at a fixed level (or STORED); a name
+    given twice is an error. A ``Path`` target is written atomically.
     """
-    buffer = io.BytesIO()
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     seen: set[str] = set()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            if name in seen:
-                raise ValueError(f"Plik „{name}” występuje w archiwum dwukrotnie.")
-            seen.add(name)
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.create_system = ZIP_CREATE_SYSTEM
-            info.external_attr = ZIP_FILE_MODE
-            info.compress_type = method
-            archive.writestr(
-                info,
-                data,
-                compress_type=method,
-                compresslevel=ZIP_COMPRESS_LEVEL if compress else None,
-            )
+    members = []
+    for name, data in entries:
+        if name in seen:
+            raise ValueError(f"Plik „{name}” występuje w archiwum dwukrotnie.")
+        seen.add(name)
+        members.append(ZipEntry.of(name, data, compress=compress))
+    data = zip_bytes(members, date_time=date_time)
     if isinstance(target, Path):
-        atomic_write_bytes(target, buffer.getvalue())
+        atomic_write_bytes(target, data)
     else:
-        target.write(buffer.getvalue())
+        target.write(data)
 
 
 def normalize_docx(data: bytes, *, modified: datetime) -> bytes:

@@ -143,7 +143,7 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def clean_text(value: Any) -> tuple[Any, bool]:
+def without_control_characters(value: Any) -> tuple[Any, bool]:
     """Remove XML-illegal control characters (vertical tab becomes a line break)."""
     if not isinstance(value, str):
         return value, False
@@ -234,7 +234,7 @@ def read_form(path: Path, display: str) -> FormRead:
 
 def _value(result: FormRead, sheet: layout.SheetLayout, row: list[Any], col: int, cell: str, label: str) -> Any:
     value = row[col] if col < len(row) else None
-    value, changed = clean_text(value)
+    value, changed = without_control_characters(value)
     if changed:
         result.problems.append(Problem(
             "Usunięto znaki sterujące niedozwolone w dokumentach (pionowy tabulator zamieniono na nowy wiersz).",

@@ -30,6 +30,7 @@ from lxml import etree
 
 from pipeline import ooxml
 from pipeline.errors import RenderError
+from pipeline.files import ZipEntry, zip_bytes
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
 
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -158,7 +159,7 @@ class CompiledTemplate:
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.order: list[str] = []
-        self.static: dict[str, ooxml.ZipEntry] = {}
+        self.static: dict[str, ZipEntry] = {}
         self.parts: dict[str, _Part] = {}
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             labels = rendered_parts(archive)
@@ -172,7 +173,7 @@ class CompiledTemplate:
             if name in labels:
                 self.parts[name] = self._compile(name, labels[name], content.decode("utf-8"), env)
             elif name != _CORE:
-                self.static[name] = ooxml.ZipEntry.of(name, content)
+                self.static[name] = ZipEntry.of(name, content)
 
     def _compile(self, name: str, label: str, xml: str, env: jinja2.Environment) -> _Part:
         prolog = ""
@@ -196,10 +197,10 @@ class CompiledTemplate:
             if name in self.static:
                 entries.append(self.static[name])
             elif name == _CORE:
-                entries.append(ooxml.ZipEntry.of(name, core_xml(spec, context)))
+                entries.append(ZipEntry.of(name, core_xml(spec, context)))
             else:
-                entries.append(ooxml.ZipEntry.of(name, self._render_part(self.parts[name], context).encode("utf-8")))
-        return ooxml.zip_bytes(entries)
+                entries.append(ZipEntry.of(name, self._render_part(self.parts[name], context).encode("utf-8")))
+        return zip_bytes(entries)
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> str:
         try:

@@ -103,7 +103,7 @@ def type_into(reads: dict[str, reader.FormRead], base: models.Unit, field: str,
               typed: str) -> tuple[Any, list[Any], dict[str, Any]]:
     """The typed text as the reader would pass it on, validated: (unit or None, problems, spec)."""
     form, location, *_ = FIELDS[field]
-    value, _ = reader.clean_text(typed)  # what the reader does to every cell
+    value, _ = reader.without_control_characters(typed)  # what the reader does to every cell
     read = reads[form]
     data = copy.deepcopy(read.data)
     target = data

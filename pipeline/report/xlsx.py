@@ -31,7 +31,7 @@ TOP_ALIGNMENT = Alignment(vertical="top")
 WRAP_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 
 
-def clean_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """Text fit for a cell: illegal control characters dropped, cut at Excel's limit."""
     text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_CHARS]
@@ -42,7 +42,7 @@ def set_text(cell: Cell, value: Any) -> Cell:
     if value is None:
         cell.value = None
         return cell
-    text = clean_text(value)
+    text = cell_text(value)
     cell.value = text
     cell.data_type = "s"  # also undoes openpyxl's "=…" -> formula and "#N/A" -> error guesses
     if text.startswith(RISKY_PREFIXES):
