@@ -24,9 +24,11 @@ TITLE_ROW = 1
 INSTRUCTION_ROW = 2
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
-RECORD_LABEL_COLUMN = "A"
-RECORD_VALUE_COLUMN = "B"
-RECORD_HELP_COLUMN = "C"
+# A record sheet's columns (1-based): the field's label, its value, the help text.
+RECORD_LABEL, RECORD_VALUE, RECORD_HELP = 1, 2, 3
+RECORD_LABEL_COLUMN = get_column_letter(RECORD_LABEL)
+RECORD_VALUE_COLUMN = get_column_letter(RECORD_VALUE)
+RECORD_HELP_COLUMN = get_column_letter(RECORD_HELP)
 STAMP_SHEET = "Wersja"
 LISTS_SHEET = "Listy"
 INSTRUCTIONS_SHEET = "Instrukcja"

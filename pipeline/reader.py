@@ -248,19 +248,20 @@ def _read_record(result: FormRead, sheet: layout.SheetLayout, rows: list[list[An
     values: dict[str, Any] = {}
     for index in range(layout.FIRST_DATA_ROW - 1, len(rows)):
         row = rows[index]
-        label = row[0] if row else None
+        label = row[layout.RECORD_LABEL - 1] if len(row) >= layout.RECORD_LABEL else None
         if _is_empty(label):
             continue
         excel_row = index + 1
         found = by_label.get(_normalize_label(label))
         cell = f"{layout.RECORD_VALUE_COLUMN}{excel_row}"
         if found is None:
-            if len(row) > 1 and not _is_empty(row[1]):
+            if len(row) >= layout.RECORD_VALUE and not _is_empty(row[layout.RECORD_VALUE - 1]):
                 result.problems.append(Problem(f"Nieznane pole „{label}” — formularz go nie przewiduje.",
-                                               file=result.display_path, sheet=sheet.title, cell=f"A{excel_row}"))
+                                               file=result.display_path, sheet=sheet.title,
+                                               cell=f"{layout.RECORD_LABEL_COLUMN}{excel_row}"))
             continue
         result.cells[(sheet.attr, found.name)] = cell
-        value = _value(result, sheet, row, 1, cell, found.spec.label)
+        value = _value(result, sheet, row, layout.RECORD_VALUE - 1, cell, found.spec.label)
         if value is not None:
             values[found.name] = value
     for f in sheet.fields:

@@ -189,20 +189,21 @@ def _label(f: layout.FieldLayout) -> str:
 def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout,
                   lists: dict[str, str], data: dict[str, Any] | None) -> None:
     _heading(ws, form, sheet)
-    for column, text in enumerate(["Pole", "Wartość", "Wskazówka"], start=1):
+    for column, text in ((layout.RECORD_LABEL, "Pole"), (layout.RECORD_VALUE, "Wartość"),
+                         (layout.RECORD_HELP, "Wskazówka")):
         cell = ws.cell(row=layout.HEADER_ROW, column=column, value=text)
         cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
     widest = max(f.spec.width for f in sheet.fields)
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = max(40, min(widest, 70))
-    ws.column_dimensions["C"].width = 60
+    ws.column_dimensions[layout.RECORD_LABEL_COLUMN].width = 44
+    ws.column_dimensions[layout.RECORD_VALUE_COLUMN].width = max(40, min(widest, 70))
+    ws.column_dimensions[layout.RECORD_HELP_COLUMN].width = 60
     for f in sheet.fields:
         row = sheet.row_of(f.name)
-        label = ws.cell(row=row, column=1, value=_label(f))
+        label = ws.cell(row=row, column=layout.RECORD_LABEL, value=_label(f))
         label.font, label.alignment, label.border = Font(name=XLSX_FONT, bold=f.required), _WRAP_TOP, _BORDER
-        _input_cell(ws, row, 2, f, (data or {}).get(f.name))
-        _validation(ws, f, lists, f"B{row}")
-        help_cell = ws.cell(row=row, column=3, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
+        _input_cell(ws, row, layout.RECORD_VALUE, f, (data or {}).get(f.name))
+        _validation(ws, f, lists, sheet.cell_of(f.name))
+        help_cell = ws.cell(row=row, column=layout.RECORD_HELP, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
         help_cell.font, help_cell.alignment = _HELP_FONT, _WRAP_TOP
         help_lines = -(-len(help_cell.value or "") // 55)
         ws.row_dimensions[row].height = 75 if f.kind == "long_text" else max(20, 15 * help_lines)
