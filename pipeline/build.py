@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, layout
+from pipeline.convert import ConversionJob, ConverterUnavailable, PdfConverter
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError, describe_os_error, os_error_message
 from pipeline.files import (
@@ -125,8 +126,6 @@ def _unwritable(out_dir: Path, exc: OSError) -> SetupError:
 
 def _require_converter(options: BuildOptions) -> None:
     """Fail before any work when LibreOffice cannot be found (the converter starts nothing yet)."""
-    from pipeline.convert import PdfConverter
-
     PdfConverter(soffice=options.soffice)
 
 
@@ -226,7 +225,7 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
         if rebuild_reason(previous, quick, key, templates, outputs_present) is None:
             return None
     return UnitJob(
-        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
+        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id),
         templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
@@ -262,8 +261,7 @@ def _chunks(items: list[UnitJob], size: int) -> Iterator[list[UnitJob]]:
         yield items[start:start + size]
 
 
-def _converter(options: BuildOptions):  # type: ignore[no-untyped-def]
-    from pipeline.convert import ConverterUnavailable, PdfConverter
+def _converter(options: BuildOptions) -> PdfConverter:
 
     try:
         converter = PdfConverter(workers=min(2, options.jobs), timeout_per_document=options.conversion_timeout,
@@ -277,8 +275,6 @@ def _converter(options: BuildOptions):  # type: ignore[no-untyped-def]
 
 def _convert(converter: Any, results: list[UnitResult]) -> None:
     """Convert every .docx of the changed units; a failure marks its unit failed."""
-    from pipeline.convert import ConversionJob
-
     jobs = []
     owners = []
     for result in results:
@@ -296,6 +292,8 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     """Move a finished unit's files into place, then record it in the state."""
     entries[result.unit_id] = result.report
     rebuilt[result.unit_id] = result.reason
+    final: Path | None
+    bundle: Path | None
     try:
         final = safe_child(options.out_dir, result.unit_id)
         bundle = safe_child(options.out_dir, BUNDLES_DIR, result.bundle_name) if result.bundle_name else None
@@ -382,8 +380,8 @@ def _write_reports(options: BuildOptions, units: list[dict[str, Any]], state: Bu
         "raport.xlsx": build_coordinator_workbook(data),
         "index.html": build_status_page(data).encode("utf-8"),
     }
-    for name, data in contents.items():
-        atomic_write_bytes(targets[name], data)
+    for name, content in contents.items():
+        atomic_write_bytes(targets[name], content)
     state.reports = {"key": key, "files": {name: sha256_bytes(content) for name, content in contents.items()}}
     state.save()
     return report

@@ -232,6 +232,7 @@ class PdfConverter:
         env.pop("LANGUAGE", None)
         home = env.get("HOME", "")
         if not (home and os.path.isdir(home) and os.access(home, os.W_OK)):
+            assert self._run_dir is not None  # made by start() before the environment
             env["HOME"] = str(self._run_dir / "home")
             os.makedirs(env["HOME"], exist_ok=True)
         self._env = env
@@ -287,9 +288,9 @@ class PdfConverter:
         todo: list[tuple[int, ConversionJob]] = []
         for index, job in enumerate(jobs):
             if problem := _source_problem(Path(job.source)):
-                results[index] = ConversionResult(job, False, problem)
+                refused = results[index] = ConversionResult(job, False, problem)
                 if on_done:
-                    on_done(results[index])
+                    on_done(refused)
             else:
                 todo.append((index, job))
         size = min(self.batch_size, math.ceil(len(todo) / self.workers)) if todo else 1

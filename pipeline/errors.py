@@ -9,7 +9,7 @@ code; the CLI turns them into a clean message, never a traceback.
 from __future__ import annotations
 
 import errno
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,9 +27,6 @@ class Problem:
     field: str | None = None
     value: str | None = None
     severity: Severity = "error"
-
-    def located(self, **where: Any) -> Problem:
-        return replace(self, **where)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -26,6 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from openpyxl.cell.cell import Cell
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
 from pipeline.errors import LockedError, UnsafePathError  # raised here; importable from here too
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -153,6 +158,34 @@ normalize_ooxml = normalize_docx
 """The same normalisation for any OOXML package (.xlsx workbooks too)."""
 
 XLSX_FONT = "Calibri"  # openpyxl's default; a Font without a name prints in a serif fallback font
+
+
+# --- workbooks (openpyxl) -------------------------------------------------------------------
+
+
+def cell_at(ws: Worksheet, row: int, column: int) -> Cell:
+    """A cell that can hold a value (inside a merged range only the top-left one can)."""
+    cell = ws.cell(row=row, column=column)
+    if not isinstance(cell, Cell):
+        raise ValueError(f"Komórka {cell.coordinate} należy do scalonego zakresu.")
+    return cell
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook opens with."""
+    ws = wb.active
+    if not isinstance(ws, Worksheet):
+        raise ValueError("Skoroszyt nie ma arkusza.")
+    return ws
+
+
+def fit_to_page_width(ws: Worksheet) -> None:
+    """Printed pages as wide as the sheet, as many pages down as needed."""
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _normalize_core(xml: bytes, modified: datetime) -> bytes:
@@ -326,7 +359,7 @@ class RunLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_: object) -> None:
         self.release()
 
 

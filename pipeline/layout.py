@@ -63,11 +63,6 @@ class SheetLayout:
     def field(self, name: str) -> FieldLayout:
         return next(f for f in self.fields if f.name == name)
 
-    def column_of(self, name: str) -> str:
-        """Column letter of a field in a table sheet (default layout)."""
-        index = [f.name for f in self.fields].index(name)
-        return get_column_letter(index + 1)
-
     def cell_of(self, name: str) -> str:
         """A1 cell of a field in a record sheet (default layout)."""
         return f"{RECORD_VALUE_COLUMN}{self.row_of(name)}"
@@ -179,5 +174,4 @@ FORMS: tuple[FormLayout, ...] = (
     ),
 )
 FORMS_BY_KEY = {form.key: form for form in FORMS}
-FORMS_BY_FILE = {form.file_name: form for form in FORMS}
 

@@ -272,9 +272,6 @@ class TemplateSet:
             raise RenderError(f"Brak szablonu {name} w katalogu {self.directory}.", template=name)
         return self.templates[name]
 
-    @property
-    def hashes(self) -> dict[str, str]:
-        return {name: t.sha256 for name, t in sorted(self.templates.items())}
 
 
 @lru_cache(maxsize=4)

@@ -39,7 +39,6 @@ class UnitJob:
     unit_id: str
     folder: Path
     edition_id: str
-    edition_path: str | None
     templates_dir: Path
     staging: Path
     repo_root: Path
@@ -116,7 +115,8 @@ def build_unit(job: UnitJob) -> UnitResult:
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
     if job.previous is not None:  # stat data could not tell: the content decides
         previous = UnitState(**job.previous)
-        fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
+        fingerprints: dict[str, SourceFingerprint | None] = {name: SourceFingerprint(**fp)
+                                                             for name, fp in sources.items()}
         reason = rebuild_reason(previous, fingerprints, job.global_key, used, job.outputs_present)
         if reason is None and used == previous.templates:
             return UnitResult(job.unit_id, True, sources)

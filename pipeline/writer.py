@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import __version__, layout
 from pipeline.edition import Edition
-from pipeline.files import XLSX_FONT, normalize_ooxml
+from pipeline.files import XLSX_FONT, first_sheet, fit_to_page_width, normalize_ooxml
 
 FIXED_TIME = datetime(2020, 1, 1)
 _INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
@@ -40,7 +40,7 @@ _KIND_HINTS = {"date": "data, np. 5.07.2020", "time": "godzina, np. 9:30", "amou
 def build_workbook(form: layout.FormLayout, edition: Edition, values: dict[str, Any] | None = None) -> bytes:
     """The .xlsx bytes of a form: blank when ``values`` is None, else filled from a model dump."""
     book = Workbook()
-    _instructions(book.active, form, edition)
+    _instructions(first_sheet(book), form, edition)
     lists = _lists_sheet(book, edition)
     for sheet in form.sheets:
         ws = book.create_sheet(sheet.title)
@@ -123,9 +123,7 @@ def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
     """A4, fitted to the page width, so a printed or PDF form shows whole rows."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(ws)
 
 
 def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout) -> None:
@@ -205,7 +203,7 @@ def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLay
         _validation(ws, f, lists, sheet.cell_of(f.name))
         help_cell = ws.cell(row=row, column=layout.RECORD_HELP, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
         help_cell.font, help_cell.alignment = _HELP_FONT, _WRAP_TOP
-        help_lines = -(-len(help_cell.value or "") // 55)
+        help_lines = -(-len(str(help_cell.value or "")) // 55)
         ws.row_dimensions[row].height = 75 if f.kind == "long_text" else max(20, 15 * help_lines)
     ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
     ws.protection.sheet = True

@@ -75,7 +75,7 @@ def _charts(report: dict[str, Any], ov: Overview) -> str:
     )
     stages = [Bar(c.label, c.count, f"{c.count} {jst}") for c in ov.stages]
     m = ov.meetings
-    meetings = [
+    meetings: list[tuple[str | None, list[Bar]]] = [
         ("Liczba spotkań", [
             Bar("w siedzibie JST", m.on_site, count(m.on_site, "spotkanie", "spotkania", "spotkań")),
             Bar("on-line", m.online, count(m.online, "spotkanie", "spotkania", "spotkań")),
