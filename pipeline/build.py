@@ -31,6 +31,7 @@ from pipeline.files import (
     sha256_bytes,
     sha256_file,
 )
+from pipeline.render import template_hashes
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
@@ -131,8 +132,6 @@ def _require_converter(options: BuildOptions) -> None:
 
 def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress,
                   echo: Callable[[str], None]) -> BuildSummary:
-    from pipeline.render import template_hashes
-
     state = BuildState.load(options.out_dir)
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)

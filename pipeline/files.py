@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from lxml import etree  # installed with python-docx
 from openpyxl.cell.cell import Cell
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -189,8 +190,6 @@ def fit_to_page_width(ws: Worksheet) -> None:
 
 
 def _normalize_core(xml: bytes, modified: datetime) -> bytes:
-    from lxml import etree  # installed with python-docx
-
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(xml, parser)
     if modified.tzinfo is not None:

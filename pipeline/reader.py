@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from pipeline import layout
 from pipeline.errors import FormFileError, Problem, short_value
@@ -124,8 +126,6 @@ def _formula_problems(path: Path, display: str, names: list[str]) -> list[Proble
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part name -> sheet title, from the workbook and its relationships."""
-    from defusedxml import ElementTree
-
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -164,8 +164,6 @@ class WorkbookGrid:
     """All sheets of one workbook as rows of Python values (python-calamine)."""
 
     def __init__(self, path: Path, display: str) -> None:
-        from python_calamine import CalamineWorkbook
-
         try:
             self._book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self._book.sheet_names)

@@ -29,6 +29,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline import ooxml
+from pipeline.documents import build_context, document_plan
 from pipeline.errors import RenderError
 from pipeline.files import ZipEntry, zip_bytes
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
@@ -299,8 +300,6 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
 
 def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
     """Every document the unit's valid forms allow, rendered in memory."""
-    from pipeline.documents import build_context, document_plan
-
     return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
             for spec in document_plan(unit, edition)]
 
