@@ -62,10 +62,15 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["polish_time"] = polish_time
-    env.filters["megabytes"] = lambda n: f"{n / MB:.0f}".replace(".", ",")
+    env.filters["size"] = size_text
     env.filters["kilobytes"] = lambda n: f"{n / 1024:.1f}".replace(".", ",") + " KB"
     env.filters["urlpart"] = lambda s: quote(str(s), safe="")
     return env
+
+
+def size_text(size: int) -> str:
+    """A limit in words: "5 MB", "195 KB"."""
+    return f"{size // MB} MB" if size >= MB and size % MB == 0 else f"{size / 1024:.0f} KB"
 
 
 def polish_time(stamp: str | None) -> str:
@@ -183,7 +188,9 @@ class Site:
                                            f"Z tego odnośnika można wysłać najwyżej {config.uploads_per_minute} "
                                            "razy na minutę. Odczekaj chwilę i spróbuj ponownie.")
                 payload = [(f.filename or "", await f.read()) for f in files]
-        except MultiPartException:
+        except (MultiPartException, HTTPException) as exc:  # Starlette reports too many files as a 400
+            if isinstance(exc, HTTPException) and exc.status_code != 400:
+                raise
             return self.error_page(400, "Za dużo plików",
                                    f"Naraz można wysłać najwyżej {config.max_files} formularzy — "
                                    "tyle, ile jest rodzajów formularzy. Wyślij pozostałe osobno.")
@@ -195,8 +202,8 @@ class Site:
         config = self.teczka.config
         return self.error_page(
             413, "Plik jest za duży",
-            f"Jeden formularz może mieć najwyżej {config.max_file_bytes // MB} MB, a wszystkie pliki wysłane "
-            f"naraz — najwyżej {config.max_request_bytes // MB} MB. Wypełniony formularz ma zwykle kilkadziesiąt KB: "
+            f"Jeden formularz może mieć najwyżej {size_text(config.max_file_bytes)}, a wszystkie pliki wysłane "
+            f"naraz — najwyżej {size_text(config.max_request_bytes)}. Wypełniony formularz ma zwykle kilkadziesiąt KB: "
             "sprawdź, czy wybrano właściwy plik.")
 
     async def document(self, request: Request) -> Response:

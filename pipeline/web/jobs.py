@@ -114,11 +114,14 @@ class BuildWorker:
                 break
         if summary is not None:
             progress.last_counts = {s: summary.count(s) for s in library.STATUS_LABELS}
+        if self._on_finished is not None:
+            try:
+                self._on_finished(progress.started, summary, who)
+            except Exception:
+                log.exception("after-build step failed")
         progress.finished = time.time()
         progress.runs += 1
         progress.running = False
-        if self._on_finished is not None:
-            self._on_finished(progress.started, summary, who)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         self.progress.stage, self.progress.done, self.progress.total = stage, done, total

@@ -40,13 +40,24 @@ from pipeline.validate import (
 __all__ = [
     "DEFAULT_EDITION", "FORMS", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUS_LABELS",
     "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "RunLock", "TeczkaError",
-    "UnitValidation", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "discover_units",
+    "UnitValidation", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
+    "discover_units",
     "feedback_workbook", "form_files", "identify_form", "load_edition", "mask_problem", "render_documents",
     "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]
 
 FORMS = layout.FORMS
 FORMS_BY_KEY = layout.FORMS_BY_KEY
+
+
+def clear_half_written(folder: Path) -> None:
+    """Remove what an interrupted atomic write left in a folder (as the build does in output/)."""
+    from pipeline.build import _HALF_WRITTEN
+
+    if folder.is_dir() and not folder.is_symlink():
+        for path in folder.iterdir():
+            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
+                path.unlink(missing_ok=True)
 
 
 def identify_form(path: Path) -> layout.FormLayout | None:
