@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -66,3 +74,61 @@ THREE_MISTAKES = [
     "Arkusz Działania, komórka N5 (Status): Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. "
     "Dozwolone: planowane, w realizacji, zrealizowane, zaniechane.",
 ]
+
+
+# -- a real server -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def teczka(*args: str, cwd: Path, stdin: str | None = None) -> str:
+    result = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, input=stdin, text=True,
+                            capture_output=True, check=True, env=server_env())
+    return result.stdout
+
+
+def server_env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(REPO), TECZKA_EDITION="2020")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(root: Path, *extra: str, port: int | None = None) -> Server:
+    """`teczka serve` on a free loopback port, its log in root/server-N.log; waits until it answers."""
+    port = port or free_port()
+    log = root / f"server-{len(list(root.glob('server-*.log')))}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--host", "127.0.0.1", "--port", str(port), "--forms",
+         str(root / "forms"), "--out", str(root / "output"), "--templates", str(REPO / "templates"), *extra],
+        cwd=root, stdout=handle, stderr=subprocess.STDOUT, env=server_env())
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):
+                return Server(process, url, log)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start:\n" + log.read_text())
