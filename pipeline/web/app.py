@@ -292,7 +292,7 @@ class Site:
         last = {}
         for row in teczka.db.uploads():
             last[row["unit"]] = row["created"]
-        return {"units": units, "last_upload": last, "progress": teczka.worker.progress.as_dict(),
+        return {"units": units, "last_upload": last, "forms": library.FORMS, "progress": teczka.worker.progress.as_dict(),
                 "pending": teczka.worker.pending, "bundles": teczka.bundles()}
 
     async def status(self, request: Request) -> Response:

@@ -106,7 +106,10 @@ class Teczka:
     # -- start and stop ------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the background build, and bring output/ up to date with forms/ (incremental:
+        nothing is rebuilt when nothing changed)."""
         self.worker.start()
+        self.worker.request("serwer (start)")
 
     def stop(self) -> None:
         self.worker.stop()
