@@ -11,7 +11,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
-
 from web_support import (
     PASSWORD,
     THREE_MISTAKES,

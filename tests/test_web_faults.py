@@ -12,10 +12,10 @@ import threading
 
 import httpx
 import pytest
+from web_support import UNIT_A, hdr_with_goal, make_forms, start_server, teczka
 
 from pipeline.edition import load_edition
 from pipeline.validate import validate_unit
-from web_support import UNIT_A, hdr_with_goal, make_forms, start_server, teczka
 
 pytestmark = pytest.mark.slow
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

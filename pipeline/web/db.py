@@ -89,19 +89,21 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._write = threading.Lock()
+        self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
+        """This thread's connection (opened once per thread; WAL lets readers run beside the writer)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute("PRAGMA synchronous = FULL")
-            yield connection
-        finally:
-            connection.close()
+            connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses nothing committed
+            self._local.connection = connection
+        yield connection
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -236,23 +238,31 @@ class Database:
 
     # -- uploads -------------------------------------------------------------------------------
 
-    def record_upload(self, upload: dict[str, Any]) -> int:
+    def record_uploads(self, uploads: list[dict[str, Any]]) -> list[int]:
+        """The uploads of one request, in one transaction (with their audit lines)."""
         columns = ("unit", "form", "file_name", "size", "sha256", "result", "errors", "warnings", "who", "state")
+        ids = []
         with self.transaction() as connection:
-            cursor = connection.execute(
-                f"INSERT INTO uploads({', '.join(columns)}, created) VALUES ({', '.join('?' * len(columns))}, ?)",
-                (*(upload[c] for c in columns), now()))
-            self.audit(upload["who"], "wgrano formularz", upload["unit"],
-                       f"{upload['form'] or '?'} · {upload['sha256'][:12]} · {upload['result']}", connection)
-            return int(cursor.lastrowid or 0)
+            for upload in uploads:
+                cursor = connection.execute(
+                    f"INSERT INTO uploads({', '.join(columns)}, created) VALUES ({', '.join('?' * len(columns))}, ?)",
+                    (*(upload[c] for c in columns), now()))
+                self.audit(upload["who"], "wgrano formularz", upload["unit"],
+                           f"{upload['form'] or '?'} · {upload['sha256'][:12]} · {upload['result']}", connection)
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
 
-    def make_current(self, upload_id: int) -> None:
-        """The upload is now its unit's form; the version it replaced is kept in the history."""
+    def record_upload(self, upload: dict[str, Any]) -> int:
+        return self.record_uploads([upload])[0]
+
+    def make_current(self, upload_ids: int | list[int]) -> None:
+        """The uploads are now their unit's forms; the versions they replaced are kept in the history."""
         with self.transaction() as connection:
-            row = connection.execute("SELECT unit, form FROM uploads WHERE id = ?", (upload_id,)).fetchone()
-            connection.execute("UPDATE uploads SET state = 'kept' WHERE unit = ? AND form = ? AND state = 'current'",
-                               (row["unit"], row["form"]))
-            connection.execute("UPDATE uploads SET state = 'current' WHERE id = ?", (upload_id,))
+            for upload_id in [upload_ids] if isinstance(upload_ids, int) else upload_ids:
+                row = connection.execute("SELECT unit, form FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+                connection.execute("UPDATE uploads SET state = 'kept' WHERE unit = ? AND form = ? "
+                                   "AND state = 'current'", (row["unit"], row["form"]))
+                connection.execute("UPDATE uploads SET state = 'current' WHERE id = ?", (upload_id,))
 
     def drop_upload(self, upload_id: int) -> None:
         with self.transaction() as connection:

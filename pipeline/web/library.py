@@ -38,7 +38,7 @@ from pipeline.validate import (
 )
 
 __all__ = [
-    "DEFAULT_EDITION", "FORMS", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUS_LABELS",
+    "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUS_LABELS",
     "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "RunLock", "TeczkaError",
     "UnitValidation", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
     "discover_units",
@@ -48,6 +48,7 @@ __all__ = [
 
 FORMS = layout.FORMS
 FORMS_BY_KEY = layout.FORMS_BY_KEY
+FORMS_BY_FILE = layout.FORMS_BY_FILE
 
 
 def clear_half_written(folder: Path) -> None:

@@ -160,14 +160,18 @@ class Teczka:
     def validation(self, unit: str) -> library.UnitValidation:
         """The unit's forms validated by the library (cached while its files are unchanged)."""
         folder = self.unit_folder(unit)
-        signature = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in library.form_files(folder)) \
-            if folder.is_dir() else ()
+        signature = self._signature(folder)
         cached = self._cache.get(unit)
         if cached is not None and cached[0] == signature:
             return cached[1]
         result = library.validate_unit(folder, self.edition, self.config.forms_dir.parent)
         self._cache[unit] = (signature, result)
         return result
+
+    @staticmethod
+    def _signature(folder: Path) -> tuple[Any, ...]:
+        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in library.form_files(folder)) \
+            if folder.is_dir() else ()
 
     def unit_view(self, unit: str) -> dict[str, Any]:
         validation = self.validation(unit)
@@ -210,15 +214,19 @@ class Teczka:
     def upload(self, unit: str, files: list[tuple[str, bytes]], who: str) -> list[UploadOutcome]:
         """Validate the workbooks with the unit's other forms; put the ones without errors in place."""
         folder = self.unit_folder(unit)
-        with self._lock(unit), tempfile.TemporaryDirectory(dir=self.data_dir / "tmp") as work:
-            outcomes = self._check(unit, folder, Path(work), files, who)
+        with self._lock(unit):
+            with tempfile.TemporaryDirectory(dir=self.data_dir / "tmp") as work:
+                outcomes, validated = self._check(unit, folder, Path(work), files, who)
+            if validated is not None:  # the folder now holds what was just validated
+                self._cache[unit] = (self._signature(folder), validated)
+            if any(o.result != "errors" for o in outcomes):
+                self._preview(unit, validated)
         if any(o.result != "errors" for o in outcomes):
-            self._preview(unit)
             self.worker.request(who)
         return outcomes
 
     def _check(self, unit: str, folder: Path, work: Path, files: list[tuple[str, bytes]],
-               who: str) -> list[UploadOutcome]:
+               who: str) -> tuple[list[UploadOutcome], library.UnitValidation | None]:
         forms_name = self.config.forms_dir.name
         candidate = work / forms_name / unit
         candidate.mkdir(parents=True)
@@ -241,7 +249,7 @@ class Teczka:
             if form is None or form.key not in replaced:
                 shutil.copyfile(path, candidate / path.name)
         validation = library.validate_unit(candidate, self.edition, work)
-        outcomes = []
+        outcomes, records = [], []
         for (path, form), (name, data) in zip(placed, files, strict=True):
             display = path.relative_to(work).as_posix()
             problems = [p for p in validation.problems if p.file == display]
@@ -251,24 +259,35 @@ class Teczka:
                                     form_title=form.title if form else None, result=result,
                                     problems=[library.mask_problem(p) for p in problems])
             self._keep(unit, data, outcome.sha256)
-            record = {"unit": unit, "form": form.key if form else None, "file_name": name, "size": len(data),
-                      "sha256": outcome.sha256, "result": result, "errors": len(outcome.errors),
-                      "warnings": len(outcome.warnings), "who": who}
-            if result == "errors" or form is None:
-                outcome.upload_id = self.db.record_upload(record | {"state": "rejected"})
-                marked = library.feedback_workbook(path, problems)
+            outcomes.append(outcome)
+            records.append({"unit": unit, "form": form.key if form else None, "file_name": name, "size": len(data),
+                            "sha256": outcome.sha256, "result": result, "errors": len(outcome.errors),
+                            "warnings": len(outcome.warnings), "who": who,
+                            "state": "rejected" if result == "errors" or form is None else "pending"})
+        # Pending rows first, then the forms into place atomically, then current: a crash in
+        # between is settled at the next start (``recover``).
+        ids = self.db.record_uploads(records)
+        accepted = []
+        for outcome, upload_id, record, (path, form), (_, data) in zip(outcomes, ids, records, placed, files,
+                                                                      strict=True):
+            outcome.upload_id = upload_id
+            if record["state"] == "rejected":
+                marked = library.feedback_workbook(path, [p for p in validation.problems
+                                                          if p.file == path.relative_to(work).as_posix()])
                 if marked is not None:
-                    library.atomic_write_bytes(self.data_dir / "uwagi" / f"{outcome.upload_id}.xlsx", marked)
+                    library.atomic_write_bytes(self.data_dir / "uwagi" / f"{upload_id}.xlsx", marked)
                     outcome.feedback = True
             else:
-                outcome.upload_id = self._commit(unit, folder, form, data, record, current)
-            outcomes.append(outcome)
-        return outcomes
+                self._put_in_place(unit, folder, form, data, current)
+                accepted.append(upload_id)
+        self.db.make_current(accepted)
+        # When every upload was taken, the unit's folder now holds exactly the candidate's forms.
+        return outcomes, validation if len(accepted) == len(outcomes) else None
 
     def _current_forms(self, folder: Path) -> list[tuple[Path, Any]]:
         if not folder.is_dir() or folder.is_symlink():
             return []
-        return [(p, library.identify_form(p)) for p in library.form_files(folder)
+        return [(p, library.FORMS_BY_FILE.get(p.name) or library.identify_form(p)) for p in library.form_files(folder)
                 if p.is_file() and not p.is_symlink()]
 
     def _keep(self, unit: str, data: bytes, sha256: str) -> Path:
@@ -279,25 +298,20 @@ class Teczka:
             library.atomic_write_bytes(target, data)
         return target
 
-    def _commit(self, unit: str, folder: Path, form: Any, data: bytes, record: dict[str, Any],
-                current: list[tuple[Path, Any]]) -> int:
-        """Pending row, then the form into place atomically, then current: a crash in between is
-        settled at the next start (``recover``)."""
+    def _put_in_place(self, unit: str, folder: Path, form: Any, data: bytes,
+                      current: list[tuple[Path, Any]]) -> None:
         for path, existing in current:  # the versions it replaces go to the history first
             if existing is not None and existing.key == form.key and path.exists():
                 self._keep(unit, path.read_bytes(), library.sha256_file(path))
-        upload_id = self.db.record_upload(record | {"state": "pending"})
         folder.mkdir(parents=True, exist_ok=True)
         library.atomic_write_bytes(folder / form.file_name, data)
         for path, existing in current:  # the same form saved under another name by hand
             if existing is not None and existing.key == form.key and path.name != form.file_name:
                 path.unlink(missing_ok=True)
-        self.db.make_current(upload_id)
-        return upload_id
 
-    def _preview(self, unit: str) -> None:
+    def _preview(self, unit: str, validation: library.UnitValidation | None = None) -> None:
         """The unit's .docx at once, rendered by the library as the build will render them."""
-        validation = self.validation(unit)
+        validation = validation or self.validation(unit)
         target = self.data_dir / "podglad" / unit
         work = Path(tempfile.mkdtemp(dir=self.data_dir / "tmp"))
         try:
