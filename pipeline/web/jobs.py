@@ -113,7 +113,7 @@ class BuildWorker:
                 progress.last_error = f"Budowanie nie powiodło się ({exc.__class__.__name__})."
                 break
         if summary is not None:
-            progress.last_counts = {s: summary.count(s) for s in library.STATUS_LABELS}
+            progress.last_counts = {status.id: summary.count(status.id) for status in library.STATUSES}
         if self._on_finished is not None:
             try:
                 self._on_finished(progress.started, summary, who)

@@ -1,8 +1,8 @@
 """The one door from the web to the library: every validation, rendering, feedback and build
-the web asks for goes through here, to the same functions the command line calls.
+the web asks for goes through here, to the functions the command line calls (``pipeline.api``).
 
-The web holds no rule of its own; when the library's public API (``pipeline.api``) lands, only
-this module changes.
+The web holds no rule of its own: what a form says, which documents a unit gets, what a
+status is called and how personal data are masked all come from the library.
 """
 
 from __future__ import annotations
@@ -11,14 +11,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline import layout
-from pipeline.build import BuildOptions, BuildSummary, build
+from pipeline import api, layout
+from pipeline.api import (
+    BuildOptions,
+    BuildSummary,
+    Edition,
+    Problem,
+    TeczkaError,
+    UnitReport,
+    load_edition,
+)
 from pipeline.console import mask_problem
-from pipeline.edition import DEFAULT_EDITION, Edition, load_edition
-from pipeline.errors import FormFileError, Problem, TeczkaError
+from pipeline.edition import DEFAULT_EDITION
+from pipeline.errors import FormFileError
 from pipeline.files import (
     LockedError,
-    RunLock,
     UnsafePathError,
     atomic_write_bytes,
     safe_child,
@@ -26,29 +33,31 @@ from pipeline.files import (
     sha256_file,
 )
 from pipeline.report.charts import stage_strip
-from pipeline.report.feedback import build_feedback_workbook
-from pipeline.report.model import STAGE_COUNT, STATUS_LABELS
 from pipeline.report.page_style import PAGE_CSS
-from pipeline.validate import (
-    FORM_SUFFIXES,
-    UnitValidation,
-    discover_units,
-    form_files,
-    validate_unit,
-)
+from pipeline.statuses import BY_ID as STATUSES_BY_ID
+from pipeline.statuses import STATUSES
+from pipeline.validate import FORM_SUFFIXES, discover_units, form_files
 
 __all__ = [
-    "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUS_LABELS",
-    "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "RunLock", "TeczkaError",
-    "UnitValidation", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
-    "discover_units",
-    "feedback_workbook", "form_files", "identify_form", "load_edition", "mask_problem", "render_documents",
-    "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
-]
+    "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STATUSES",
+    "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
+    "UnitReport", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
+    "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
+    "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
+]  # fmt: skip
 
 FORMS = layout.FORMS
 FORMS_BY_KEY = layout.FORMS_BY_KEY
 FORMS_BY_FILE = layout.FORMS_BY_FILE
+validate_unit = api.validate_unit  # (folder, edition, root) -> UnitReport, as `teczka validate`
+feedback_workbooks = api.feedback_workbooks  # (report) -> {"3_hdr_uwagi.xlsx": bytes}, as `teczka build`
+build = api.build  # (options, progress, echo) -> BuildSummary, as `teczka build` / `make documents`
+
+
+def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[tuple[str, bytes]]]:
+    """The unit validated and its .docx documents rendered in memory, as the build renders them."""
+    report, documents = api.render_unit(folder, edition, templates_dir)
+    return report, [(document.spec.name, document.data) for document in documents]
 
 
 def clear_half_written(folder: Path) -> None:
@@ -70,23 +79,6 @@ def identify_form(path: Path) -> layout.FormLayout | None:
         return identify(path, path.name)[1]
     except FormFileError:
         return None
-
-
-def feedback_workbook(source: Path, problems: list[Problem]) -> bytes | None:
-    """The marked copy ("uwagi") of a workbook with errors, as ``teczka build`` writes it."""
-    from pipeline.report.feedback import FeedbackSourceError
-
-    try:
-        return build_feedback_workbook(source, [p.as_dict() | {"severity": p.severity} for p in problems])
-    except FeedbackSourceError:
-        return None
-
-
-def render_documents(validation: UnitValidation, edition: Edition, templates_dir: Path) -> list[tuple[str, bytes]]:
-    """The unit's .docx documents, rendered in memory exactly as the build renders them."""
-    from pipeline.render import render_unit, template_set
-
-    return [(doc.name, doc.data) for doc in render_unit(validation.unit, edition, template_set(templates_dir))]
 
 
 def blank_form(form_key: str, edition: Edition, card: dict[str, Any] | None = None) -> bytes:

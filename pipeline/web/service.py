@@ -144,7 +144,7 @@ class Teczka:
             if preview.is_dir() and preview.stat().st_mtime < started:
                 shutil.rmtree(preview, ignore_errors=True)
         detail = ("przerwane: " + (self.worker.progress.last_error or "")) if summary is None else \
-            ", ".join(f"{library.STATUS_LABELS[s]}: {n}" for s, n in self.worker.progress.last_counts.items())
+            ", ".join(f"{library.STATUSES_BY_ID[s].label}: {n}" for s, n in self.worker.progress.last_counts.items())
         self.db.audit(who or "serwer", "budowanie dokumentów", None, detail)
 
     # -- units ---------------------------------------------------------------------------------
@@ -157,14 +157,15 @@ class Teczka:
     def unit_folder(self, unit: str) -> Path:
         return library.safe_child(self.config.forms_dir, unit)
 
-    def validation(self, unit: str) -> library.UnitValidation:
-        """The unit's forms validated by the library (cached while its files are unchanged)."""
+    def validation(self, unit: str) -> library.UnitReport:
+        """The unit's forms validated by the library (cached while its files are unchanged); files
+        are named as "<unit>/<form>.xlsx"."""
         folder = self.unit_folder(unit)
         signature = self._signature(folder)
         cached = self._cache.get(unit)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        result = library.validate_unit(folder, self.edition, self.config.forms_dir.parent)
+        result = library.validate_unit(folder, self.edition, self.config.forms_dir)
         self._cache[unit] = (signature, result)
         return result
 
@@ -174,28 +175,27 @@ class Teczka:
             if folder.is_dir() else ()
 
     def unit_view(self, unit: str) -> dict[str, Any]:
-        validation = self.validation(unit)
-        card = validation.unit.card
+        report = self.validation(unit)
         built = library.report_units(self.config.out_dir).get(unit, {})
+        in_folder = {Path(source).name for source in report.sources}
         forms = []
         for form in library.FORMS:
-            read = validation.reads.get(form.key)
-            errors = [p for p in validation.errors if read and p.file == read.display_path]
-            present = read is not None
-            forms.append({"key": form.key, "title": form.title, "file": form.file_name, "present": present,
-                          "valid": present and getattr(validation.unit, form.key) is not None, "errors": len(errors)})
+            errors = [p for p in report.errors if p.file and Path(p.file).name == form.file_name]
+            valid = getattr(report.unit, form.key) is not None
+            forms.append({"key": form.key, "title": form.title, "file": form.file_name,
+                          "present": valid or form.file_name in in_folder, "valid": valid, "errors": len(errors)})
         return {
             "id": unit,
-            "name": card.jst.name if card else built.get("name"),
-            "terc": card.jst.terc if card else built.get("teryt"),
-            "status": validation.status,
-            "status_label": library.STATUS_LABELS[validation.status],
-            "stage": validation.stage,
-            "strip": library.stage_strip(validation.stage, list(self.edition.stages)),
+            "name": report.name or built.get("name"),
+            "terc": report.teryt or built.get("teryt"),
+            "status": report.status,
+            "status_label": library.STATUSES_BY_ID[report.status].label,
+            "stage": report.stage,
+            "strip": library.stage_strip(report.stage, list(self.edition.stages)),
             "forms": forms,
             "forms_in": sum(f["present"] for f in forms),
             "forms_valid": sum(f["valid"] for f in forms),
-            "problems": [library.mask_problem(p) for p in validation.problems],
+            "problems": [library.mask_problem(p) for p in report.problems],
             "bundle": Path(built["bundle"]).name if built.get("bundle") else None,
         }
 
@@ -218,7 +218,7 @@ class Teczka:
             with tempfile.TemporaryDirectory(dir=self.data_dir / "tmp") as work:
                 outcomes, validated = self._check(unit, folder, Path(work), files, who)
             if validated is not None:  # the folder now holds what was just validated
-                self._cache[unit] = (self._signature(folder), validated)
+                self._cache[unit] = (self._signature(folder), validated[0])
             if any(o.result != "errors" for o in outcomes):
                 self._preview(unit, validated)
         if any(o.result != "errors" for o in outcomes):
@@ -226,9 +226,8 @@ class Teczka:
         return outcomes
 
     def _check(self, unit: str, folder: Path, work: Path, files: list[tuple[str, bytes]],
-               who: str) -> tuple[list[UploadOutcome], library.UnitValidation | None]:
-        forms_name = self.config.forms_dir.name
-        candidate = work / forms_name / unit
+               who: str) -> tuple[list[UploadOutcome], tuple[library.UnitReport, list[tuple[str, bytes]]] | None]:
+        candidate = work / unit
         candidate.mkdir(parents=True)
         incoming = work / "incoming"
         incoming.mkdir()
@@ -248,7 +247,7 @@ class Teczka:
         for path, form in current:
             if form is None or form.key not in replaced:
                 shutil.copyfile(path, candidate / path.name)
-        validation = library.validate_unit(candidate, self.edition, work)
+        validation, documents = self._validate_and_render(candidate)
         outcomes, records = [], []
         for (path, form), (name, data) in zip(placed, files, strict=True):
             display = path.relative_to(work).as_posix()
@@ -268,12 +267,13 @@ class Teczka:
         # between is settled at the next start (``recover``).
         ids = self.db.record_uploads(records)
         accepted = []
+        refused = any(record["state"] == "rejected" for record in records)
+        marked_copies = library.feedback_workbooks(validation) if refused else {}
         for outcome, upload_id, record, (path, form), (_, data) in zip(outcomes, ids, records, placed, files,
                                                                       strict=True):
             outcome.upload_id = upload_id
             if record["state"] == "rejected":
-                marked = library.feedback_workbook(path, [p for p in validation.problems
-                                                          if p.file == path.relative_to(work).as_posix()])
+                marked = marked_copies.get(f"{path.stem}_uwagi.xlsx")
                 if marked is not None:
                     library.atomic_write_bytes(self.data_dir / "uwagi" / f"{upload_id}.xlsx", marked)
                     outcome.feedback = True
@@ -282,7 +282,16 @@ class Teczka:
                 accepted.append(upload_id)
         self.db.make_current(accepted)
         # When every upload was taken, the unit's folder now holds exactly the candidate's forms.
-        return outcomes, validation if len(accepted) == len(outcomes) else None
+        return outcomes, (validation, documents) if len(accepted) == len(outcomes) else None
+
+    def _validate_and_render(self, folder: Path) -> tuple[library.UnitReport, list[tuple[str, bytes]]]:
+        """One pass of the library: the unit validated and its documents rendered (none when a
+        template fails: the build reports that for the unit)."""
+        try:
+            return library.render_unit(folder, self.edition, self.config.templates_dir)
+        except library.TeczkaError:
+            log.exception("rendering failed for a unit")
+            return library.validate_unit(folder, self.edition), []
 
     def _current_forms(self, folder: Path) -> list[tuple[Path, Any]]:
         if not folder.is_dir() or folder.is_symlink():
@@ -309,18 +318,16 @@ class Teczka:
             if existing is not None and existing.key == form.key and path.name != form.file_name:
                 path.unlink(missing_ok=True)
 
-    def _preview(self, unit: str, validation: library.UnitValidation | None = None) -> None:
+    def _preview(self, unit: str, rendered: tuple[library.UnitReport, list[tuple[str, bytes]]] | None) -> None:
         """The unit's .docx at once, rendered by the library as the build will render them."""
-        validation = validation or self.validation(unit)
+        if rendered is None:  # some uploads were refused: render what the folder now holds
+            folder = self.unit_folder(unit)
+            rendered = self._validate_and_render(folder)
+            self._cache[unit] = (self._signature(folder), rendered[0])
         target = self.data_dir / "podglad" / unit
         work = Path(tempfile.mkdtemp(dir=self.data_dir / "tmp"))
-        try:
-            for name, data in library.render_documents(validation, self.edition, self.config.templates_dir):
-                (work / name).write_bytes(data)
-        except Exception:  # a template error: the build reports it for the unit
-            log.exception("preview failed for a unit")
-            shutil.rmtree(work, ignore_errors=True)
-            return
+        for name, data in rendered[1]:
+            (work / name).write_bytes(data)
         old = target.with_name(f".{unit}.old")
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
