@@ -8,7 +8,7 @@ FORMS ?= forms
 OUT ?= output
 
 .DEFAULT_GOAL := help
-.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps
+.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps serve
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ forms: $(STAMP) ## Regenerate the blank forms in forms/puste/
 
 samples: $(STAMP) ## Regenerate the sample units' forms from tests/data/sample_units
 	@$(BIN)/teczka samples --forms $(FORMS)
+
+serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinator's pages on 127.0.0.1:8000
+	@$(BIN)/teczka serve --forms $(FORMS) --out $(OUT)
 
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)

@@ -187,5 +187,9 @@ def _print_unit(result: api.UnitReport) -> None:
         click.echo(f"  {mark}: {problem.file}: {problem.describe()}{value}")
 
 
+from pipeline.web.commands import register as _register_web  # noqa: E402 (serve, users, links, backup)
+
+_register_web(main, user_errors, edition_option)
+
 if __name__ == "__main__":
     main()

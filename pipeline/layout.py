@@ -8,6 +8,7 @@ layout, so a form made from an older layout is recognised and named in the error
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, time
@@ -88,7 +89,7 @@ class FormLayout:
     def sheet(self, attr: str) -> SheetLayout:
         return next(s for s in self.sheets if s.attr == attr)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
         """A short hash of everything that decides where values are read from."""
         digest = hashlib.sha256()
@@ -111,6 +112,7 @@ def _kind_of(annotation: object) -> FieldKind:
     return "long_text" if PARAGRAPHS in meta else "text"
 
 
+@functools.cache  # a model's fields never change; reading a form asks for them per row
 def _fields_of(model: type[BaseModel]) -> tuple[FieldLayout, ...]:
     out = []
     for name, info in model.model_fields.items():
