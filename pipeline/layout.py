@@ -72,6 +72,10 @@ class SheetLayout:
         """Row of a field in a record sheet (default layout)."""
         return FIRST_DATA_ROW + [f.name for f in self.fields].index(name)
 
+    def column_of(self, name: str) -> str:
+        """Column letter of a field in a table sheet (default layout)."""
+        return get_column_letter([f.name for f in self.fields].index(name) + 1)
+
 
 @dataclass(frozen=True)
 class FormLayout:
@@ -176,4 +180,5 @@ FORMS: tuple[FormLayout, ...] = (
     ),
 )
 FORMS_BY_KEY = {form.key: form for form in FORMS}
+FORMS_BY_FILE = {form.file_name: form for form in FORMS}
 
