@@ -10,8 +10,8 @@ import csv
 import io
 import logging
 import sys
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import click
 
