@@ -7,10 +7,11 @@ user's mistake. The result tells the unit's status and its cycle stage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
@@ -96,11 +97,23 @@ def translate(error: dict[str, Any]) -> str:
 
 def validate_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | None, list[Problem]]:
     """The form's model, or None with one located problem per mistake."""
+    model, _, problems = parse_form(read, edition)
+    return model, problems
+
+
+def parse_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | None, BaseModel, list[Problem]]:
+    """(the valid model or None, what parsed, the located problems).
+
+    What parsed is the model itself when the form is valid, otherwise a partial model in
+    which each value that did not parse is a ``rules.Unreadable`` placeholder, so the rules
+    can still run on the rest of the form.
+    """
     try:
         model = read.form.model.model_validate(read.data, context={"edition": edition})
     except ValidationError as exc:
         problems = []
-        for error in exc.errors():
+        errors = exc.errors()
+        for error in errors:
             message = translate(error)
             if error["type"] == "choice":
                 allowed = _allowed_values(read.form, error["loc"], edition)
@@ -108,8 +121,47 @@ def validate_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | 
                     message += " Dozwolone: " + ", ".join(allowed) + "."
             problems.append(read.problem(message, tuple(error["loc"]), error.get("input")
                                          if error["type"] != "missing" else None))
-        return None, problems
-    return model, []
+        holes = {tuple(error["loc"]) for error in errors}
+        return None, _partial(read.form.model, read.data, (), holes, read.form.key), problems
+    return model, model, []
+
+
+def _partial(model: type[BaseModel], data: Any, loc: tuple[Any, ...], holes: set[tuple[Any, ...]], form: str) -> Any:
+    """What parsed of ``data`` as ``model``: fields under an error location become Unreadable."""
+    if not isinstance(data, dict):
+        return rules.Unreadable(form, loc)
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        here = loc + (name,)
+        inner = [hole[len(here):] for hole in holes if hole[:len(here)] == here]
+        if name not in data:
+            if inner:
+                values[name] = rules.Unreadable(form, here)
+            continue
+        value = data[name]
+        if not inner:
+            values[name] = _field_adapter(model, name).validate_python(value)
+        elif any(not rest for rest in inner):
+            values[name] = rules.Unreadable(form, here)
+        else:  # errors inside a sheet (a record) or inside rows of a table sheet
+            values[name] = _partial_sheet(info.annotation, value, here, holes, form)
+    return model.model_construct(**values)
+
+
+def _partial_sheet(annotation: Any, value: Any, loc: tuple[Any, ...], holes: set[tuple[Any, ...]], form: str) -> Any:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is list and isinstance(value, list):
+        row_model = args[0]
+        return [_partial(row_model, item, loc + (index,), holes, form) if any(h[:len(loc) + 1] == loc + (index,) for h in holes)
+                else row_model.model_validate(item) for index, item in enumerate(value)]
+    sheet_model = annotation if isinstance(annotation, type) else args[0]
+    return _partial(sheet_model, value, loc, holes, form)
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
 
 
 def _allowed_values(form: layout.FormLayout, loc: tuple[Any, ...], edition: Edition) -> tuple[str, ...]:
@@ -132,6 +184,7 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     problems: list[Problem] = []
     reads: dict[str, reader.FormRead] = {}
     forms: dict[str, BaseModel] = {}
+    parsed: dict[str, BaseModel] = {}
     sources = []
     if folder.is_symlink():
         problems.append(Problem("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. "
@@ -158,15 +211,14 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
             continue
         reads[read.form.key] = read
         problems.extend(read.problems)
-        model, found = validate_form(read, edition)
+        model, parsed[read.form.key], found = parse_form(read, edition)
         problems.extend(found)
         if model is not None:
             forms[read.form.key] = model
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))
-    unit = models.Unit(id=folder.name, **forms)
-    for finding in rules.check_unit(unit, edition):
+    for finding in rules.check_unit(models.Unit.model_construct(id=folder.name, **parsed), edition):
         read = reads[finding.form]
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
     invalid_forms = {p.file for p in problems if p.severity == "error"}
