@@ -201,11 +201,10 @@ def _problem_json(problem: Any) -> dict[str, Any]:
 
 
 def _unit_json(result: Any) -> dict[str, Any]:
-    card = result.unit.card
     return {
         "id": result.unit_id,
-        "name": card.jst.name if card else None,
-        "teryt": card.jst.terc if card else None,
+        "name": result.name,
+        "teryt": result.terc,
         "status": result.status,
         "stage": result.stage,
         "errors": [_problem_json(p) for p in result.errors],
@@ -217,8 +216,7 @@ def _print_unit(result: Any) -> None:
     """One unit's status and problems; e-mail addresses and phone numbers are masked."""
     from pipeline.console import mask_problem
 
-    card = result.unit.card
-    name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
+    name = f"{result.name} ({result.terc})" if result.terc else result.name
     colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
     click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
     click.secho(_STATUS_PL[result.status], fg=colour)

@@ -26,6 +26,7 @@ from pipeline.polish import (
     format_month_short,
     format_time,
 )
+from pipeline.teryt import normalize_terc
 
 DASH = "—"
 EN_DASH = "\u2013"
@@ -101,7 +102,7 @@ def _spec(unit: Unit, edition: Edition, name: str, template: str, heading: str, 
     return DocumentSpec(
         name=name, template=template, heading=heading, title=f"{heading} {DASH} {jst.name}",
         subject=f"{heading}. {edition.name}. Obszar: {area_label}.",
-        keywords=("ORE", "JST", *extra, jst.name, f"TERC {jst.terc}", edition.short_name, area_label),
+        keywords=("ORE", "JST", *extra, jst.name, f"TERC {normalize_terc(jst.terc)}", edition.short_name, area_label),
         date=when, author=jst.name,
     )
 
@@ -143,7 +144,7 @@ def _common(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
             "keywords": "; ".join(spec.keywords), "date": format_date(spec.date),
             "date_numeric": format_date_numeric(spec.date), "date_iso": spec.date.isoformat(),
         },
-        "jst": {"name": jst.name, "terc": jst.terc, "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
+        "jst": {"name": jst.name, "terc": normalize_terc(jst.terc), "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
                 "address": jst.address, "office_email": jst.office_email},
         "area": {"id": area.id if area else None, "label": area.label if area else card.area_choice.area,
                  "text": area.choice if area else card.area_choice.area},

@@ -22,7 +22,6 @@ from pipeline import __version__
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
 from pipeline.state import content_hash
-from pipeline.teryt import normalize_terc
 from pipeline.validate import UnitValidation, validate_unit
 
 _PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
@@ -204,8 +203,8 @@ def _report_entry(validation: UnitValidation, edition: Edition, job: UnitJob) ->
     area = edition.area_by_choice(card.area_choice.area) if card else None
     return {
         "id": validation.unit_id,
-        "name": card.jst.name if card else None,
-        "teryt": normalize_terc(card.jst.terc) if card else None,  # "06 06 11 2" was typed
+        "name": validation.name,  # as typed, also in a card with mistakes; else the folder name
+        "teryt": validation.terc,  # "06 06 11 2" was typed
         "unit_type": card.jst.unit_type if card else None,
         "voivodeship": card.jst.voivodeship if card else None,
         "status": validation.status,

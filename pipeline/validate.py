@@ -16,6 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
 from pipeline.errors import FormFileError, Problem
+from pipeline.teryt import normalize_terc
 
 Status = Literal["ok", "incomplete", "invalid", "failed"]
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
@@ -39,6 +40,10 @@ _MESSAGES = {
 }
 
 
+EMPTY_FORM = ("Formularz jest pusty — nie wpisano do niego żadnych danych. Potraktowano go jak brakujący: "
+              "ten etap jeszcze się nie rozpoczął, a jednostka pozostaje w toku.")
+
+
 @dataclass
 class UnitValidation:
     unit_id: str
@@ -47,6 +52,18 @@ class UnitValidation:
     sources: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     reads: dict[str, reader.FormRead] = field(default_factory=dict)
+    parsed: models.Unit | None = None  # what parsed of every form, valid or not (see parse_form)
+
+    @property
+    def name(self) -> str:
+        """The unit's name as typed in its card, even a card with mistakes; else the folder name."""
+        return _readable(self.parsed, "name") or self.unit_id
+
+    @property
+    def terc(self) -> str | None:
+        """The TERC code as typed in the card, digits only ("06 01 01 1" -> "0601011"), if it parsed."""
+        code = _readable(self.parsed, "terc")
+        return normalize_terc(code) if code else None
 
     @property
     def errors(self) -> list[Problem]:
@@ -66,6 +83,13 @@ class UnitValidation:
             return "invalid"
         present = all(getattr(self.unit, key) is not None for key in models.FORM_MODELS)
         return "ok" if present and self.stage == 5 else "incomplete"
+
+
+def _readable(unit: models.Unit | None, name: str) -> str | None:
+    card = unit.card if unit is not None else None
+    jst = getattr(card, "jst", None) if card is not None else None
+    value = getattr(jst, name, None) if jst is not None and not isinstance(jst, rules.Unreadable) else None
+    return value if isinstance(value, str) else None
 
 
 def cycle_stage(unit: models.Unit) -> int:
@@ -209,6 +233,10 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
             problems.append(Problem(f"Drugi formularz „{read.form.title}” w tym samym katalogu "
                                     f"(pierwszy: {reads[read.form.key].display_path}). Zostaw jeden.", file=display))
             continue
+        if not any(read.data.values()):  # an untouched blank form: the stage has not started
+            problems.extend(read.problems)
+            problems.append(Problem(EMPTY_FORM, file=display, severity="warning"))
+            continue
         reads[read.form.key] = read
         problems.extend(read.problems)
         model, parsed[read.form.key], found = parse_form(read, edition)
@@ -218,12 +246,13 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))
-    for finding in rules.check_unit(models.Unit.model_construct(id=folder.name, **parsed), edition):
+    everything = models.Unit.model_construct(id=folder.name, **parsed)
+    for finding in rules.check_unit(everything, edition):
         read = reads[finding.form]
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
     invalid_forms = {p.file for p in problems if p.severity == "error"}
     unit = models.Unit(id=folder.name, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
-    return UnitValidation(folder.name, folder, unit, sources, problems, reads)
+    return UnitValidation(folder.name, folder, unit, sources, problems, reads, everything)
 
 
 def _display(path: Path, root: Path) -> str:

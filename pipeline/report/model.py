@@ -61,7 +61,7 @@ class ReportError(_Closed):
 
 class ReportUnit(_Closed):
     id: str = Field(min_length=1)
-    name: str | None  # None until the unit's card is valid
+    name: str | None  # as typed in the card (also one with mistakes), else the folder name
     teryt: str | None
     unit_type: str | None
     voivodeship: str | None
