@@ -6,11 +6,13 @@ user's mistake. The result tells the unit's status and its cycle stage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
+from openpyxl.utils import column_index_from_string
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipeline import layout, models, reader, rules
@@ -252,7 +254,21 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
     invalid_forms = {p.file for p in problems if p.severity == "error"}
     unit = models.Unit(id=folder.name, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
+    problems.sort(key=partial(_reading_order, {read.display_path: read.form for read in reads.values()}))
     return UnitValidation(folder.name, folder, unit, sources, problems, reads, everything)
+
+
+def _reading_order(forms: dict[str, layout.FormLayout], problem: Problem) -> tuple[Any, ...]:
+    """Problems as a team reads its forms: 1_karta … 5_podsumowanie, then sheet, row and column."""
+    file = problem.file or ""
+    form = forms.get(file) or layout.FORMS_BY_FILE.get(file.rsplit("/", 1)[-1])
+    file_rank = layout.FORMS.index(form) if form else len(layout.FORMS)
+    titles = [sheet.title for sheet in form.sheets] if form else []
+    sheet_rank = -1 if problem.sheet is None else titles.index(problem.sheet) if problem.sheet in titles else len(titles)
+    column, row = 0, 0
+    if problem.cell and (match := re.match(r"([A-Z]+)(\d+)", problem.cell)):
+        column, row = column_index_from_string(match[1]), int(match[2])
+    return file_rank, file, sheet_rank, problem.sheet or "", row, column
 
 
 def _display(path: Path, root: Path) -> str:

@@ -29,14 +29,10 @@ def test_a_bad_email_and_a_team_of_six_give_both_errors_in_one_run(tmp_path: Pat
                              for i in range(4)]
     folder = write_unit(tmp_path / "gmina-x", EDITION, data)
     edit(folder / "1_karta_jst.xlsx", "Zespół JST", "C6", "p.wisniewski(at)zolkiewka")
-    errors = located(validate_unit(folder, EDITION).errors)
-    assert errors == [
-        ("Zespół JST", "C6", "Niepoprawny adres e-mail (oczekiwano np. jan.kowalski@gmina.pl)."),
+    assert located(validate_unit(folder, EDITION).errors) == [
         ("Zespół JST", "A5", "Zespół JST liczy 6 osób, a w edycji pilotaż 2020–2021 powinien liczyć od 2 do 4 osób."),
-    ] or sorted(errors) == sorted([
         ("Zespół JST", "C6", "Niepoprawny adres e-mail (oczekiwano np. jan.kowalski@gmina.pl)."),
-        ("Zespół JST", "A5", "Zespół JST liczy 6 osób, a w edycji pilotaż 2020–2021 powinien liczyć od 2 do 4 osób."),
-    ])
+    ]
 
 
 def test_an_impossible_date_gives_its_error_and_the_warning_about_the_other_dates(tmp_path: Path) -> None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from factories import unit_data, write_unit
+from pydantic_core import PydanticCustomError
 
 from pipeline.blank_forms import write_blank_forms
 from pipeline.build import BuildOptions, build
 from pipeline.edition import load_edition
+from pipeline.fields import parse_date
 from pipeline.validate import EMPTY_FORM, validate_unit
 
 EDITION = load_edition("2020")
@@ -74,3 +78,40 @@ def test_the_status_page_and_the_workbook_name_and_link_a_unit_whose_card_has_er
     assert '<th scope="row"><a href="#' in page and '">Gmina Żółkiewka</a></th><td>0606112</td>' in page
     sheet = openpyxl.load_workbook(out / "raport.xlsx").worksheets[0]
     assert any(row[:3] == ("gmina-x", "Gmina Żółkiewka", "0606112") for row in sheet.iter_rows(values_only=True))
+
+
+def test_values_are_echoed_as_typed_and_errors_come_in_file_sheet_row_order(tmp_path: Path) -> None:
+    folder = write_unit(tmp_path / "gmina-x", EDITION)
+    edit(folder / "4_spotkania.xlsx", "Spotkania", "D5", "8:00")
+    edit(folder / "3_hdr.xlsx", "Działania", "E5", datetime(2020, 10, 1))
+    edit(folder / "3_hdr.xlsx", "Działania", "F5", datetime(2020, 9, 30))  # a real date cell, shown DD.MM.YYYY
+    edit(folder / "3_hdr.xlsx", "Cele", "B5", 3)
+    edit(folder / "1_karta_jst.xlsx", "Zespół JST", "C6", "zły adres")
+    edit(folder / "1_karta_jst.xlsx", "Karta JST", "B8", "mazowieckie")
+    errors = validate_unit(folder, EDITION).errors
+    assert [(p.file.rsplit("/", 1)[-1], p.sheet, p.cell, p.value) for p in errors] == [
+        ("1_karta_jst.xlsx", "Karta JST", "B8", "mazowieckie"),
+        ("1_karta_jst.xlsx", "Zespół JST", "C6", "zły adres"),
+        ("3_hdr.xlsx", "Cele", "B5", "3"),
+        ("3_hdr.xlsx", "Działania", "F5", "30.09.2020"),
+        ("4_spotkania.xlsx", "Spotkania", "D5", "8:00"),
+    ]
+    assert errors[0].message == ("Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej. "
+                                 "Dozwolone: lubelskie, śląskie, wielkopolskie.")
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("31.02.2021", "Taka data nie istnieje w kalendarzu: luty 2021 ma 28 dni. Wpisz dzień od 1 do 28, np. 28.02.2021."),
+    ("29.02.2020 r.", None),
+    ("30.13.2020", "Taka data nie istnieje w kalendarzu: miesiące mają numery od 1 do 12. "
+                   "Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020."),
+    ("09.30.2020", "Taka data nie istnieje w kalendarzu: nie ma miesiąca 30. Daty wpisuj jako dzień.miesiąc.rok — "
+                   "jeśli chodziło o 30 dzień miesiąca 9, wpisz 30.09.2020."),
+])
+def test_an_impossible_date_says_what_to_type_instead(typed: str, message: str | None) -> None:
+    if message is None:
+        assert parse_date(typed) == date(2020, 2, 29)
+        return
+    with pytest.raises(PydanticCustomError) as caught:
+        parse_date(typed)
+    assert str(caught.value) == message
