@@ -177,6 +177,25 @@ EDITION_WINDOW_DATES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def date_window(form: str, sheet: str, name: str, edition: Edition) -> tuple[date, date] | None:
+    """The dates a field may hold in this edition, if a rule limits them (the blank forms say so)."""
+    if name in EDITION_WINDOW_DATES.get(form, {}).get(sheet, ()):
+        return edition.start, edition.end
+    if (form, sheet, name) == ("summary", "info", "submitted_on"):
+        return edition.start, summary_deadline(edition)
+    return None
+
+
+def summary_deadline(edition: Edition) -> date:
+    return edition.end + timedelta(days=edition.summary_grace_days)
+
+
+def row_limits(edition: Edition) -> dict[tuple[str, str], tuple[int, int]]:
+    """(form, table sheet) -> (fewest, most) rows the edition allows."""
+    roles = len(edition.adviser_roles)
+    return {("card", "team"): (edition.team_size.min, edition.team_size.max), ("card", "advisers"): (roles, roles)}
+
+
 # ----------------------------------------------------------------------------- card
 def _card(card: models.UnitCardForm, edition: Edition) -> Iterator[Check]:
     yield "kod TERC", partial(_terc, card.jst)
@@ -199,11 +218,11 @@ def _terc(jst: models.JstCard) -> Iterator[Finding]:
 
 def _team_size(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
     size = len(card.team)
-    bounds = edition.team_size
-    if not bounds.min <= size <= bounds.max:
+    fewest, most = row_limits(edition)[("card", "team")]
+    if not fewest <= size <= most:
         yield Finding("card", ("team",),
                       f"Zespół JST liczy {count(size, 'osobę', 'osoby', 'osób')}, a w edycji {edition.short_name} "
-                      f"powinien liczyć od {bounds.min} do {bounds.max} osób.", size)
+                      f"powinien liczyć od {fewest} do {most} osób.", size)
 
 
 def _team_duplicates(card: models.UnitCardForm) -> Iterator[Finding]:
@@ -453,7 +472,7 @@ def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -
 
 
 def _submitted_in_time(info: models.SummaryInfo, edition: Edition) -> Iterator[Finding]:
-    deadline = edition.end + timedelta(days=edition.summary_grace_days)
+    deadline = summary_deadline(edition)
     if not edition.start <= info.submitted_on <= deadline:
         yield Finding("summary", ("info", "submitted_on"),
                       f"Podsumowanie przekazuje się do ORE w okresie edycji lub do {format_date(deadline)}.",
