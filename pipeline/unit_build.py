@@ -169,7 +169,7 @@ def _feedback(validation: UnitValidation, job: UnitJob, result: UnitResult) -> N
         target = job.staging / "uwagi" / (Path(display).stem + "_uwagi.xlsx")
         target.parent.mkdir(exist_ok=True)
         try:
-            data = build_feedback_workbook(paths[display], problems)
+            data = build_feedback_workbook(paths[display], problems, return_to=display)
         except Exception:  # an unreadable workbook: its problems are still in the report
             continue
         target.write_bytes(data)
@@ -285,6 +285,15 @@ def _publication_html(result: UnitResult) -> str | None:
     return "podsumowanie.html"
 
 
+def _form_as_sent(path: Path) -> bytes:
+    """A form for the bundle: as the team sent it, but a returned feedback copy without its marks."""
+    from pipeline.report.feedback import clean_copy, is_marked
+
+    if path.suffix.lower() == ".xlsx" and is_marked(path):
+        return clean_copy(path)
+    return path.read_bytes()
+
+
 def _bundle(result: UnitResult) -> None:
     from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
 
@@ -293,7 +302,7 @@ def _bundle(result: UnitResult) -> None:
     report = result.report
     entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
                for path in sorted(result.staging.iterdir()) if path.is_file()]
-    entries += [BundleEntry(f"formularze/{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    entries += [BundleEntry(f"formularze/{Path(p).name}", _form_as_sent(Path(p))) for p in result.source_paths]
     meta = {
         "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
                  "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},

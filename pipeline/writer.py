@@ -25,8 +25,8 @@ from pipeline.files import XLSX_FONT, normalize_ooxml
 from pipeline.polish import count, format_date_numeric
 
 FIXED_TIME = datetime(2020, 1, 1)
-_INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _HEADER_FONT = Font(name=XLSX_FONT, bold=True, color="FFFFFF")
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -231,7 +231,7 @@ def _input_cell(ws: Worksheet, row: int, column: int, f: layout.FieldLayout, val
             cell.data_type = "s"  # never a formula, whatever the text starts with
     cell.number_format = _NUMBER_FORMATS[f.kind]
     cell.protection = Protection(locked=False)
-    cell.fill = _INPUT_FILL
+    cell.fill = INPUT_FILL
     cell.border = _BORDER
     cell.alignment = _WRAP_TOP
 
@@ -253,7 +253,7 @@ def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLay
     _heading(ws, form, sheet, edition)
     for column, text in enumerate(["Pole", "Wartość", "Wskazówka"], start=1):
         cell = ws.cell(row=layout.HEADER_ROW, column=column, value=text)
-        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        cell.font, cell.fill, cell.border = _HEADER_FONT, HEADER_FILL, _BORDER
     widest = max(f.spec.width for f in sheet.fields)
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = max(40, min(widest, 70))
@@ -282,7 +282,7 @@ def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayo
     for column, f in enumerate(sheet.fields, start=1):
         letter = get_column_letter(column)
         header = ws.cell(row=layout.HEADER_ROW, column=column, value=_label(f))
-        header.font, header.fill, header.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        header.font, header.fill, header.border = _HEADER_FONT, HEADER_FILL, _BORDER
         header.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         if f.spec.help:
             header.comment = Comment(f.spec.help, "Teczka JST", width=260, height=90)
