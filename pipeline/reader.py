@@ -112,7 +112,7 @@ def check_container(path: Path, display: str) -> list[Problem]:
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormFileError(f"{display}: po rozpakowaniu plik miałby {unpacked // 1_048_576} MB — odrzucono go jako podejrzany.")
     if "content.xml" in names and "mimetype" in names:
-        raise FormFileError(f"{display}: to arkusz OpenDocument (.ods). Zapisz go jako skoroszyt programu Excel (.xlsx).")
+        return _check_opendocument(path, display, names)
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")
     if "xl/workbook.xml" not in names:
@@ -123,6 +123,21 @@ def check_container(path: Path, display: str) -> list[Problem]:
             "Skoroszyt zawiera łącza do innych plików; odczytano ostatnio zapisane wartości. "
             "Najlepiej wpisz wartości bezpośrednio.", file=display, severity="warning"))
     return warnings
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _check_opendocument(path: Path, display: str, names: list[str]) -> list[Problem]:
+    """A LibreOffice Calc spreadsheet (.ods) is read like a workbook; macros are refused."""
+    with zipfile.ZipFile(path) as archive:
+        mimetype = archive.read("mimetype").strip()
+    if mimetype != ODS_MIMETYPE:
+        raise FormFileError(f"{display}: to dokument OpenDocument, ale nie arkusz kalkulacyjny. "
+                            "Zapisz formularz jako skoroszyt programu Excel (.xlsx) albo arkusz Calc (.ods).")
+    if any(name.startswith(("Basic/", "Scripts/")) for name in names):
+        raise FormFileError(f"{display}: arkusz zawiera makra. Zapisz go bez makr jako zwykły arkusz (.ods lub .xlsx).")
+    return []
 
 
 _CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
