@@ -16,8 +16,8 @@ from openpyxl.utils import column_index_from_string
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipeline import layout, models, reader, rules
-from pipeline.edition import Edition
-from pipeline.errors import FormFileError, Problem
+from pipeline.edition import DEFAULT_EDITION, Edition
+from pipeline.errors import FormFileError, Problem, UsageError
 from pipeline.teryt import normalize_terc
 
 Status = Literal["ok", "incomplete", "invalid", "failed"]
@@ -204,8 +204,27 @@ def form_files(folder: Path) -> list[Path]:
     )
 
 
-def validate_unit(folder: Path, edition: Edition, display_root: Path | None = None) -> UnitValidation:
-    """Read and validate every form in a unit folder; never raises for bad input."""
+def validate_path(path: Path, edition: Edition, display_root: Path | None = None) -> list[UnitValidation]:
+    """What ``teczka validate PATH`` checks: every unit under a forms folder, one unit's folder
+    (it holds forms itself), or one workbook (alone: the rules across forms need the others)."""
+    if path.is_file():
+        if path.suffix.lower() not in FORM_SUFFIXES:
+            raise UsageError(f"{path} nie jest formularzem — podaj skoroszyt (.xlsx lub .ods), katalog jednostki "
+                             "albo katalog forms.")
+        return [validate_unit(path.parent, edition, display_root, files=[path])]
+    if not path.is_dir():
+        raise UsageError(f"Nie ma pliku ani katalogu {path}.")
+    if form_files(path):
+        return [validate_unit(path, edition, display_root)]
+    units = discover_units(path)
+    if not units:
+        raise UsageError(f"W katalogu {path} nie ma formularzy ani katalogów jednostek z formularzami.")
+    return [validate_unit(folder, edition, display_root) for folder in units]
+
+
+def validate_unit(folder: Path, edition: Edition, display_root: Path | None = None,
+                  files: list[Path] | None = None) -> UnitValidation:
+    """Read and validate every form in a unit folder (or only ``files``); never raises for bad input."""
     display_root = display_root or folder.parent
     problems: list[Problem] = []
     reads: dict[str, reader.FormRead] = {}
@@ -216,7 +235,7 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
         problems.append(Problem("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. "
                                 "Umieść formularze bezpośrednio w katalogu jednostki.", file=_display(folder, display_root)))
         return UnitValidation(folder.name, folder, models.Unit(id=folder.name), [], problems, {})
-    for path in form_files(folder):
+    for path in form_files(folder) if files is None else files:
         display = _display(path, display_root)
         if path.is_symlink():
             problems.append(Problem("Pominięto dowiązanie symboliczne — umieść w katalogu sam plik formularza.", file=display))
@@ -228,8 +247,7 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
             problems.append(Problem(exc.message.removeprefix(f"{display}: "), file=display))
             continue
         if read.edition_id and read.edition_id != edition.id:
-            problems.append(Problem(f"Formularz przygotowano dla edycji {read.edition_id}, a teczka działa dla edycji "
-                                    f"{edition.id} ({edition.short_name}). Użyj formularza z forms/puste/.", file=display))
+            problems.append(Problem(other_edition_message(read.edition_id, edition), file=display))
             continue
         if read.form.key in reads:
             problems.append(Problem(f"Drugi formularz „{read.form.title}” w tym samym katalogu "
@@ -269,6 +287,15 @@ def _reading_order(forms: dict[str, layout.FormLayout], problem: Problem) -> tup
     if problem.cell and (match := re.match(r"([A-Z]+)(\d+)", problem.cell)):
         column, row = column_index_from_string(match[1]), int(match[2])
     return file_rank, file, sheet_rank, problem.sheet or "", row, column
+
+
+def other_edition_message(form_edition: str, edition: Edition) -> str:
+    """A form of another edition: where the blank forms of this edition are, or how to switch."""
+    blank = ("z katalogu forms/puste/" if edition.id == DEFAULT_EDITION else
+             f"— utworzy je polecenie „teczka forms --edition {edition.id} --out puste-{edition.id}”")
+    return (f"Formularz przygotowano dla edycji {form_edition}, a teczka działa dla edycji {edition.id} "
+            f"({edition.short_name}). Przenieś dane do pustego formularza edycji {edition.id} {blank} "
+            f"albo uruchom teczkę dla edycji {form_edition} (opcja --edition {form_edition}).")
 
 
 def _display(path: Path, root: Path) -> str:
