@@ -15,11 +15,18 @@ from typing import Any
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, api
+from pipeline.blank_forms import write_blank_forms, write_sample_forms
+from pipeline.build import BuildOptions
+from pipeline.bundle import verify_bundle
 from pipeline.cli_polish import install as install_polish
+from pipeline.console import BuildConsole, mask_problem, masked_report
+from pipeline.demo import write_demo
 from pipeline.edition import DEFAULT_EDITION, Edition, load_edition
 from pipeline.errors import TeczkaError
 from pipeline.files import LockedError, UnsafePathError
+from pipeline.statuses import BY_ID
+from pipeline.template_check import check_templates, format_issues
 
 install_polish()
 
@@ -104,8 +111,6 @@ def main(edition_id: str) -> None:
 @user_errors
 def forms_command(out_dir: Path, edition_id: str | None) -> None:
     """Zapisz puste formularze dla zespołów JST (jeden skoroszyt na formularz)."""
-    from pipeline.blank_forms import write_blank_forms
-
     for path in write_blank_forms(out_dir, chosen_edition(edition_id)):
         click.echo(f"zapisano {path}")
 
@@ -119,8 +124,6 @@ def forms_command(out_dir: Path, edition_id: str | None) -> None:
 @user_errors
 def samples_command(source: Path, forms_dir: Path, edition_id: str | None) -> None:
     """Odtwórz wypełnione formularze przykładowych jednostek z danych JSON."""
-    from pipeline.blank_forms import write_sample_forms
-
     written = write_sample_forms(source, forms_dir, chosen_edition(edition_id))
     click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
 
@@ -136,11 +139,9 @@ def validate_command(path: Path, as_json: bool, edition_id: str | None) -> None:
     ŚCIEŻKA to katalog forms/ (wszystkie jednostki), katalog jednej jednostki (forms/gmina-x)
     albo jeden skoroszyt (forms/gmina-x/3_hdr.xlsx).
     """
-    from pipeline.validate import validate_path
-
-    results = validate_path(path, chosen_edition(edition_id), Path.cwd())
+    results = api.validate_path(path, chosen_edition(edition_id), Path.cwd())
     if as_json:
-        click.echo(json.dumps([_unit_json(r) for r in results], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([masked_report(r) for r in results], ensure_ascii=False, indent=2))
     else:
         for result in results:
             _print_unit(result)
@@ -171,16 +172,13 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
     Kod wyjścia: 0 — jednostki kompletne lub w toku, 1 — są jednostki z błędami w formularzach
     albo nieudane, 2 — budowanie nie mogło ruszyć lub musiało się zatrzymać.
     """
-    from pipeline.build import BuildOptions, build
-    from pipeline.console import BuildConsole
-
     options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=chosen_edition(edition_id),
                            templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
                            conversion_timeout=timeout)
     if jobs:
         options.jobs = jobs
     console = BuildConsole()
-    summary = build(options, progress=console.progress, echo=click.echo)
+    summary = api.build(options, progress=console.progress, echo=click.echo)
     console.finish(summary)
     sys.exit(summary.exit_code)
 
@@ -196,8 +194,6 @@ def demo_command(count: int, seed: int, out_dir: Path, edition_id: str | None) -
 
     Edycja jest ta sama co w innych poleceniach, więc „teczka build --forms KATALOG” zbuduje je od razu.
     """
-    from pipeline.demo import write_demo
-
     edition = chosen_edition(edition_id)
     ids = write_demo(count, seed, out_dir, edition)
     click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition.id})")
@@ -209,8 +205,6 @@ def demo_command(count: int, seed: int, out_dir: Path, edition_id: str | None) -
 @user_errors
 def verify_command(bundles: tuple[Path, ...]) -> None:
     """Sprawdź paczki z ich manifestami (sumy kontrolne, rozmiary, brakujące lub nadmiarowe pliki)."""
-    from pipeline.bundle import verify_bundle
-
     failed = 0
     for path in bundles:
         problems = verify_bundle(path)
@@ -236,8 +230,6 @@ def templates_group() -> None:
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str | None) -> None:
     """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
-    from pipeline.template_check import check_templates, format_issues
-
     issues = check_templates(templates_dir, chosen_edition(edition_id))
     if issues:
         click.echo(format_issues(issues))
@@ -247,37 +239,14 @@ def templates_check_command(templates_dir: Path, edition_id: str | None) -> None
     sys.exit(1 if errors else 0)
 
 
-_STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
-
-
-def _problem_json(problem: Any) -> dict[str, Any]:
-    from pipeline.console import mask_problem
-
-    return mask_problem(problem).as_dict()
-
-
-def _unit_json(result: Any) -> dict[str, Any]:
-    return {
-        "id": result.unit_id,
-        "name": result.name,
-        "teryt": result.terc,
-        "status": result.status,
-        "stage": result.stage,
-        "errors": [_problem_json(p) for p in result.errors],
-        "warnings": [_problem_json(p) for p in result.warnings],
-    }
-
-
-def _print_unit(result: Any) -> None:
+def _print_unit(result: api.UnitReport) -> None:
     """One unit's status and problems; e-mail addresses and phone numbers are masked."""
-    from pipeline.console import mask_problem
-
-    name = result.name if result.name != result.unit_id else "nazwa nieznana (brak karty JST)"
-    if result.terc:
-        name += f" ({result.terc})"
-    colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
-    click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
-    click.secho(_STATUS_PL[result.status], fg=colour)
+    name = result.name if result.name != result.id else "nazwa nieznana (brak karty JST)"
+    if result.teryt:
+        name += f" ({result.teryt})"
+    status = BY_ID[result.status]
+    click.echo(f"{result.id}: {name}, etap {result.stage} z 5, ", nl=False)
+    click.secho(status.label, fg=status.terminal)
     for problem in map(mask_problem, result.problems):
         mark = "błąd" if problem.severity == "error" else "uwaga"
         value = f" [wartość: {problem.value}]" if problem.value else ""

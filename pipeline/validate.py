@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from openpyxl.utils import column_index_from_string
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -18,9 +18,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipeline import layout, models, reader, rules
 from pipeline.edition import DEFAULT_EDITION, Edition
 from pipeline.errors import FormFileError, Problem, UsageError
+from pipeline.statuses import StatusId
 from pipeline.teryt import normalize_terc
 
-Status = Literal["ok", "incomplete", "invalid", "failed"]
+Status = StatusId  # the statuses are declared in pipeline/statuses.py
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
 
 _MESSAGES = {
