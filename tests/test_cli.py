@@ -47,10 +47,10 @@ def forms(tmp_path: Path) -> Path:
 
 def test_validate_takes_a_unit_folder_or_one_workbook(forms: Path) -> None:
     code, out = teczka("validate", str(forms / "gmina-a"))
-    assert (code, out.splitlines()[0]) == (0, "gmina-a: Gmina Żółkiewka (0606112), etap 5 z 5, komplet")
+    assert (code, out.splitlines()[0]) == (0, "gmina-a: Gmina Żółkiewka (0606112), etap 5 z 5, kompletna")
     assert "Jednostek: 1; z błędami: 0." in out
     code, out = teczka("validate", str(forms / "gmina-zla"))
-    assert code == 1 and out.startswith("gmina-zla: Gmina Żółkiewka (0613022), etap 2 z 5, błędy\n")
+    assert code == 1 and out.startswith("gmina-zla: Gmina Żółkiewka (0613022), etap 2 z 5, błędy w formularzach\n")
     assert ("  błąd: " + str(forms / "gmina-zla" / "3_hdr.xlsx") + ": Arkusz Działania, komórka F5 (Data zakończenia): "
             "Data zakończenia jest wcześniejsza niż data rozpoczęcia. [wartość: 01.09.2020]") in out.splitlines()
     code, out = teczka("validate", str(forms / "gmina-zla" / "3_hdr.xlsx"))
@@ -106,7 +106,7 @@ def test_demo_writes_the_default_edition_so_build_with_no_edition_builds_all_of_
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert code == 0
     assert [unit["status"] for unit in report["units"]] == ["ok"] * 20
-    assert f"  {'kompletne':<14}{20:>5}" in out.splitlines()
+    assert f"  {'kompletne':<24}{20:>6}" in out.splitlines()
 
 
 def test_the_end_summary_counts_what_was_made_and_says_what_to_do_next(forms: Path, tmp_path: Path) -> None:
