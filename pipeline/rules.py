@@ -281,15 +281,20 @@ def _rank_gaps(diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
                           f"Rangi priorytetów to kolejne liczby 1, 2, 3…; brakuje rangi {missing}.", priority.rank)
 
 
-def _priority_problems(index: int, priority: models.Priority, diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
-    wanted = _numbers(priority.problems)
+def _listed_numbers(form: str, loc: Loc, text: str | None, items: list[Any], what: str) -> Iterator[Finding]:
+    """Numbers listed in a cell ("1, 3") that name no row of another sheet."""
+    wanted = _numbers(text)
     if not wanted:
         return
-    known_numbers = {p.number for p in diagnosis.problems}
+    numbers = {item.number for item in items}
     for number in wanted:
-        if number not in known_numbers:
-            yield Finding("diagnosis", ("priorities", index, "problems"),
-                          f"Problemu nr {number} nie ma w arkuszu Problemy.", priority.problems)
+        if number not in numbers:
+            yield Finding(form, loc, what.format(number=number), text)
+
+
+def _priority_problems(index: int, priority: models.Priority, diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
+    yield from _listed_numbers("diagnosis", ("priorities", index, "problems"), priority.problems, diagnosis.problems,
+                               "Problemu nr {number} nie ma w arkuszu Problemy.")
 
 
 # ----------------------------------------------------------------------------- HDR
@@ -383,14 +388,8 @@ def _action_responsible(index: int, action: models.Action, team: list[models.Tea
 
 
 def _direction_actions(index: int, direction: models.Direction, hdr: models.HdrForm) -> Iterator[Finding]:
-    wanted = _numbers(direction.actions)
-    if not wanted:
-        return
-    numbers = {action.number for action in hdr.actions}
-    for number in wanted:
-        if number not in numbers:
-            yield Finding("hdr", ("directions", index, "actions"), f"Działania nr {number} nie ma w arkuszu Działania.",
-                          direction.actions)
+    yield from _listed_numbers("hdr", ("directions", index, "actions"), direction.actions, hdr.actions,
+                               "Działania nr {number} nie ma w arkuszu Działania.")
 
 
 # ----------------------------------------------------------------------------- meetings
