@@ -77,7 +77,7 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         ("4. Wartości z listy rozwijanej wybieraj strzałką przy komórce — nie przepisuj ich ręcznie.", None),
         ("5. W dłuższych tekstach nowy akapit zaczynaj klawiszami Alt+Enter.", None),
         ("6. Nie zmieniaj nazw arkuszy ani nagłówków kolumn; nie usuwaj arkuszy. W tabelach jeden wiersz to jedna pozycja.", None),
-        ("7. Zapisz plik jako skoroszyt programu Excel (.xlsx), bez makr i bez hasła, i przekaż koordynatorowi.", None),
+        ("7. Zapisz plik jako skoroszyt programu Excel (.xlsx) albo arkusz LibreOffice Calc (.ods), bez makr i bez hasła, i przekaż koordynatorowi.", None),
         ("", None),
         ("Arkusze formularza", Font(name=XLSX_FONT, bold=True, size=12)),
     ]
@@ -93,6 +93,8 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font:
             cell.font = font
+        if len(text) > 115:  # LibreOffice does not grow a wrapped row by itself
+            ws.row_dimensions[row].height = 15 * -(-len(text) // 110)
     ws.protection.sheet = True
 
 
