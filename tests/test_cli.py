@@ -137,3 +137,14 @@ def test_demo_then_a_full_build_with_pdf_builds_all_twenty(tmp_path: Path) -> No
     assert (code, [unit["status"] for unit in report["units"]]) == (0, ["ok"] * 20)
     assert any(line.startswith("Wyniki: dokumenty Word 80, PDF/A 80, HTML 20, paczki dla ORE 20 ")
                for line in out.splitlines())
+
+
+def test_a_terc_code_typed_with_spaces_reaches_the_documents_digits_only(forms: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    teczka("build", "--forms", str(forms), "--out", str(tmp_path / "out"), "--no-pdf", "--templates", str(TEMPLATES))
+    for name in ("karta_jst.docx", "hdr.docx", "spotkania.docx", "podsumowanie.docx"):
+        with zipfile.ZipFile(tmp_path / "out" / "gmina-a" / name) as docx:
+            text = "".join(docx.read(part).decode() for part in docx.namelist()
+                           if part.startswith(("word/document", "word/header", "word/footer", "docProps/core")))
+        assert "0606112" in text and "06 06 11 2" not in text, name
