@@ -8,7 +8,7 @@ FORMS ?= forms
 OUT ?= output
 
 .DEFAULT_GOAL := help
-.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps
+.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps serve
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,18 +34,24 @@ forms: $(STAMP) ## Regenerate the blank forms in forms/puste/
 samples: $(STAMP) ## Regenerate the sample units' forms from tests/data/sample_units
 	@$(BIN)/teczka samples --forms $(FORMS)
 
+serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinator's pages on 127.0.0.1:8000
+	@$(BIN)/teczka serve --forms $(FORMS) --out $(OUT)
+
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)
 
-test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones and the template check included
+test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
+	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## Run the fast tests only
 	@$(BIN)/python -m pytest -q -m "not slow"
 
-lint: $(STAMP) ## Lint with ruff
+lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench
+	@$(BIN)/mypy
+	@$(BIN)/vulture pipeline vulture_whitelist.py --min-confidence 60
 
 bench: $(STAMP) system-deps ## Benchmark against the naive way (see bench/)
 	@$(BIN)/python bench/run.py

@@ -22,27 +22,24 @@ from pipeline.bundle import verify_bundle
 from pipeline.cli_polish import install as install_polish
 from pipeline.console import BuildConsole, mask_problem, masked_report
 from pipeline.demo import write_demo
-from pipeline.edition import DEFAULT_EDITION, Edition, load_edition
-from pipeline.errors import TeczkaError
-from pipeline.files import LockedError, UnsafePathError
+from pipeline.edition import DEFAULT_EDITION, load_edition
+from pipeline.errors import TeczkaError, os_error_message
 from pipeline.statuses import BY_ID
 from pipeline.template_check import check_templates, format_issues
 
 install_polish()
 
 EDITION_HELP = "Edycja programu: 2020, 2022 albo ścieżka do pliku edycji .toml."
+def _edition_or_the_one_before(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """The edition given after the command, else the one before it (or TECZKA_EDITION), else the default."""
+    return value if value is not None else ctx.find_root().params.get("edition_id") or DEFAULT_EDITION
+
+
 edition_option = click.option(
-    "--edition", "edition_id", default=None, metavar="EDYCJA",
+    "--edition", "edition_id", default=None, metavar="EDYCJA", callback=_edition_or_the_one_before,
     help=EDITION_HELP + " Można ją podać także przed nazwą polecenia (domyślnie: TECZKA_EDITION albo "
     + DEFAULT_EDITION + ").",
 )
-
-
-def chosen_edition(edition_id: str | None) -> Edition:
-    """The edition given after the command, else before it (or TECZKA_EDITION), else the default."""
-    if edition_id is None:
-        edition_id = click.get_current_context().find_root().params.get("edition_id") or DEFAULT_EDITION
-    return load_edition(edition_id)
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,12 +52,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except TeczkaError as exc:
             click.secho(f"Błąd: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
-        except (LockedError, UnsafePathError) as exc:
-            click.secho(f"Błąd: {exc}", fg="red", err=True)
-            sys.exit(2)
         except OSError as exc:  # disk full, no permission, a file where a folder should be
-            from pipeline.build import os_error_message
-
             click.secho(f"Błąd: {os_error_message(exc)} Usuń przyczynę i uruchom polecenie ponownie.",
                         fg="red", err=True)
             sys.exit(2)
@@ -109,9 +101,9 @@ def main(edition_id: str) -> None:
               help="Katalog na puste formularze.")
 @edition_option
 @user_errors
-def forms_command(out_dir: Path, edition_id: str | None) -> None:
+def forms_command(out_dir: Path, edition_id: str) -> None:
     """Zapisz puste formularze dla zespołów JST (jeden skoroszyt na formularz)."""
-    for path in write_blank_forms(out_dir, chosen_edition(edition_id)):
+    for path in write_blank_forms(out_dir, load_edition(edition_id)):
         click.echo(f"zapisano {path}")
 
 
@@ -122,9 +114,9 @@ def forms_command(out_dir: Path, edition_id: str | None) -> None:
               help="Katalog, w którym powstaną formularze jednostek.")
 @edition_option
 @user_errors
-def samples_command(source: Path, forms_dir: Path, edition_id: str | None) -> None:
+def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
     """Odtwórz wypełnione formularze przykładowych jednostek z danych JSON."""
-    written = write_sample_forms(source, forms_dir, chosen_edition(edition_id))
+    written = write_sample_forms(source, forms_dir, load_edition(edition_id))
     click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
 
 
@@ -133,13 +125,13 @@ def samples_command(source: Path, forms_dir: Path, edition_id: str | None) -> No
 @click.option("--json", "as_json", is_flag=True, help="Wypisz wynik jako JSON.")
 @edition_option
 @user_errors
-def validate_command(path: Path, as_json: bool, edition_id: str | None) -> None:
+def validate_command(path: Path, as_json: bool, edition_id: str) -> None:
     """Sprawdź formularze bez tworzenia dokumentów.
 
     ŚCIEŻKA to katalog forms/ (wszystkie jednostki), katalog jednej jednostki (forms/gmina-x)
     albo jeden skoroszyt (forms/gmina-x/3_hdr.xlsx).
     """
-    results = api.validate_path(path, chosen_edition(edition_id), Path.cwd())
+    results = api.validate_path(path, load_edition(edition_id), Path.cwd())
     if as_json:
         click.echo(json.dumps([masked_report(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -166,13 +158,13 @@ def validate_command(path: Path, as_json: bool, edition_id: str | None) -> None:
 @edition_option
 @user_errors
 def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: bool, no_html: bool,
-                  jobs: int | None, force: bool, timeout: float, edition_id: str | None) -> None:
+                  jobs: int | None, force: bool, timeout: float, edition_id: str) -> None:
     """Zbuduj każdą jednostkę z --forms w --out: dokumenty, PDF/A, HTML, paczki i raporty.
 
     Kod wyjścia: 0 — jednostki kompletne lub w toku, 1 — są jednostki z błędami w formularzach
     albo nieudane, 2 — budowanie nie mogło ruszyć lub musiało się zatrzymać.
     """
-    options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=chosen_edition(edition_id),
+    options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
                            templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
                            conversion_timeout=timeout)
     if jobs:
@@ -189,12 +181,12 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", required=True, help="Katalog na formularze jednostek.")
 @edition_option
 @user_errors
-def demo_command(count: int, seed: int, out_dir: Path, edition_id: str | None) -> None:
+def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
     """Zapisz poprawne formularze --count fikcyjnych jednostek (np. do prób i pomiarów).
 
     Edycja jest ta sama co w innych poleceniach, więc „teczka build --forms KATALOG” zbuduje je od razu.
     """
-    edition = chosen_edition(edition_id)
+    edition = load_edition(edition_id)
     ids = write_demo(count, seed, out_dir, edition)
     click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition.id})")
 
@@ -228,9 +220,9 @@ def templates_group() -> None:
               help="Katalog szablonów Word.")
 @edition_option
 @user_errors
-def templates_check_command(templates_dir: Path, edition_id: str | None) -> None:
+def templates_check_command(templates_dir: Path, edition_id: str) -> None:
     """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
-    issues = check_templates(templates_dir, chosen_edition(edition_id))
+    issues = check_templates(templates_dir, load_edition(edition_id))
     if issues:
         click.echo(format_issues(issues))
     errors = [i for i in issues if i.severity == "error"]
@@ -252,6 +244,10 @@ def _print_unit(result: api.UnitReport) -> None:
         value = f" [wartość: {problem.value}]" if problem.value else ""
         click.echo(f"  {mark}: {problem.file}: {problem.describe()}{value}")
 
+
+from pipeline.web.commands import register as _register_web  # noqa: E402 (serve, users, links, backup)
+
+_register_web(main, user_errors, edition_option)
 
 if __name__ == "__main__":
     main()

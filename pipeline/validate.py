@@ -141,7 +141,7 @@ def parse_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | Non
         problems = []
         errors = exc.errors()
         for error in errors:
-            message = translate(error)
+            message = translate(dict(error))
             if error["type"] == "choice":
                 allowed = _allowed_values(read.form, error["loc"], edition)
                 if allowed and len(allowed) <= 6:
