@@ -30,7 +30,7 @@ from pipeline.template_check import check_templates, format_issues
 install_polish()
 
 EDITION_HELP = "Edycja programu: 2020, 2022 albo ścieżka do pliku edycji .toml."
-def _edition_or_the_one_before(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+def _edition_or_the_one_before(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     """The edition given after the command, else the one before it (or TECZKA_EDITION), else the default."""
     return value if value is not None else ctx.find_root().params.get("edition_id") or DEFAULT_EDITION
 
@@ -233,7 +233,7 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
 
 def _print_unit(result: api.UnitReport) -> None:
     """One unit's status and problems; e-mail addresses and phone numbers are masked."""
-    name = result.name if result.name != result.id else "nazwa nieznana (brak karty JST)"
+    name = result.name if result.name and result.name != result.id else "nazwa nieznana (brak karty JST)"
     if result.teryt:
         name += f" ({result.teryt})"
     status = BY_ID[result.status]

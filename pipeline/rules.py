@@ -73,7 +73,7 @@ class Unreadable:
         raise Blocked(self)
 
     __bool__ = __len__ = __iter__ = __contains__ = __hash__ = __getitem__ = _stop
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _stop  # type: ignore[assignment]
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _stop
     __str__ = __format__ = __int__ = __index__ = __float__ = _stop
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _stop
 

@@ -122,12 +122,6 @@ def translate(error: dict[str, Any]) -> str:
     return "Niepoprawna wartość."
 
 
-def validate_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | None, list[Problem]]:
-    """The form's model, or None with one located problem per mistake."""
-    model, _, problems = parse_form(read, edition)
-    return model, problems
-
-
 def parse_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | None, BaseModel, list[Problem]]:
     """(the valid model or None, what parsed, the located problems).
 
@@ -188,7 +182,8 @@ def _partial_sheet(annotation: Any, value: Any, loc: tuple[Any, ...], holes: set
 @cache
 def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
-    return TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
+    annotation: Any = info.annotation
+    return TypeAdapter(Annotated[annotation, *info.metadata] if info.metadata else annotation)
 
 
 def _allowed_values(form: layout.FormLayout, loc: tuple[Any, ...], edition: Edition) -> tuple[str, ...]:
@@ -267,7 +262,7 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))
-    everything = models.Unit.model_construct(id=folder.name, **parsed)
+    everything = models.Unit.model_construct(id=folder.name, **parsed)  # type: ignore[arg-type]  # partial forms
     for finding in rules.check_unit(everything, edition):
         read = reads[finding.form]
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
