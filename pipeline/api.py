@@ -29,7 +29,7 @@ from pipeline.report.model import Report, ReportUnit, relative_path, unit_entry
 __all__ = [
     "BuildOptions", "BuildSummary", "Edition", "Problem", "RenderedDocument", "Report", "TeczkaError",
     "UnitReport", "build", "feedback_workbooks", "load_edition", "render_unit", "validate_forms",
-    "validate_unit",
+    "validate_path", "validate_unit",
 ]  # fmt: skip
 
 
@@ -59,10 +59,19 @@ def validate_unit(folder: Path, edition: Edition, root: Path | None = None) -> U
     """Read and validate every form of one unit folder; never raises for a user's mistake.
     File names in the report are shown relative to ``root`` (default: the forms folder)."""
     root = root or folder.parent
-    validation = validate.validate_unit(folder, edition, display_root=root)
+    return _unit_report(validate.validate_unit(folder, edition, display_root=root), edition, root)
+
+
+def _unit_report(validation: validate.UnitValidation, edition: Edition, root: Path) -> UnitReport:
     report = UnitReport.model_validate(unit_entry(validation, edition, root).model_dump())
     report._validation, report._root = validation, root
     return report
+
+
+def validate_path(path: Path, edition: Edition, root: Path) -> list[UnitReport]:
+    """What ``teczka validate PATH`` checks: every unit under a forms folder, one unit's folder
+    or one workbook (see ``validate.validate_path``)."""
+    return [_unit_report(validation, edition, root) for validation in validate.validate_path(path, edition, root)]
 
 
 def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) -> list[UnitReport]:

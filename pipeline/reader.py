@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,35 @@ class FormRead:
                 label = self.form.sheet(str(loc[0])).field(loc[-1]).spec.label
             except StopIteration:
                 label = None
+        if value is not None:  # the value as the team typed it, when the problem is about one cell
+            value = self.raw_at(loc, value)
         return Problem(message, file=self.display_path, sheet=sheet_title, cell=cell, field=label,
-                       value=short_value(value), severity=severity)  # type: ignore[arg-type]
+                       value=short_value(as_typed(value)), severity=severity)  # type: ignore[arg-type]
+
+    def raw_at(self, loc: tuple[str | int, ...], default: Any = None) -> Any:
+        """The value read from the cell of a model location, as it was in the workbook."""
+        node: Any = self.data
+        for key in loc:
+            if isinstance(node, dict) and isinstance(key, str) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+            else:
+                return default
+        return default if isinstance(node, dict | list) else node
+
+
+def as_typed(value: Any) -> Any:
+    """A cell value as the team sees it in the form: 30.09.2020, 9:30, 3 (not 2020-09-30, 3.0)."""
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y}" if value.time() == time(0, 0) else f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, time):
+        return f"{value.hour}:{value.minute:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def check_container(path: Path, display: str) -> list[Problem]:
@@ -86,7 +114,7 @@ def check_container(path: Path, display: str) -> list[Problem]:
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormFileError(f"{display}: po rozpakowaniu plik miałby {unpacked // 1_048_576} MB — odrzucono go jako podejrzany.")
     if "content.xml" in names and "mimetype" in names:
-        raise FormFileError(f"{display}: to arkusz OpenDocument (.ods). Zapisz go jako skoroszyt programu Excel (.xlsx).")
+        return _check_opendocument(path, display, names)
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")
     if "xl/workbook.xml" not in names:
@@ -97,6 +125,21 @@ def check_container(path: Path, display: str) -> list[Problem]:
             "Skoroszyt zawiera łącza do innych plików; odczytano ostatnio zapisane wartości. "
             "Najlepiej wpisz wartości bezpośrednio.", file=display, severity="warning"))
     return warnings
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _check_opendocument(path: Path, display: str, names: list[str]) -> list[Problem]:
+    """A LibreOffice Calc spreadsheet (.ods) is read like a workbook; macros are refused."""
+    with zipfile.ZipFile(path) as archive:
+        mimetype = archive.read("mimetype").strip()
+    if mimetype != ODS_MIMETYPE:
+        raise FormFileError(f"{display}: to dokument OpenDocument, ale nie arkusz kalkulacyjny. "
+                            "Zapisz formularz jako skoroszyt programu Excel (.xlsx) albo arkusz Calc (.ods).")
+    if any(name.startswith(("Basic/", "Scripts/")) for name in names):
+        raise FormFileError(f"{display}: arkusz zawiera makra. Zapisz go bez makr jako zwykły arkusz (.ods lub .xlsx).")
+    return []
 
 
 _CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)

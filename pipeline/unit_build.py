@@ -227,13 +227,22 @@ def _publication_html(result: UnitResult) -> str | None:
     return "podsumowanie.html"
 
 
+def _form_as_sent(path: Path) -> bytes:
+    """A form for the bundle: as the team sent it, but a returned feedback copy without its marks."""
+    from pipeline.report.feedback import clean_copy, is_marked
+
+    if path.suffix.lower() == ".xlsx" and is_marked(path):
+        return clean_copy(path)
+    return path.read_bytes()
+
+
 def _bundle(result: UnitResult) -> None:
     job = result.job
     assert job is not None
     report = result.report
     entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
                for path in sorted(result.staging.iterdir()) if path.is_file()]
-    entries += [BundleEntry(f"formularze/{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    entries += [BundleEntry(f"formularze/{Path(p).name}", _form_as_sent(Path(p))) for p in result.source_paths]
     meta = {
         "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
                  "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},

@@ -158,7 +158,7 @@ def test_hostile_text_in_a_date_or_a_list_cell_is_a_located_error_shown_literall
         ("Działania", "E5", "<img src=x onerror=alert(1)>",
          "Nie rozpoznano daty. Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020."),
         ("Działania", "N5", "<script>alert(1)</script>{{ 7*7 }}",
-         "Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. Dozwolone: planowane, w realizacji, "
+         "Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej. Dozwolone: planowane, w realizacji, "
          "zrealizowane, zaniechane."),
     ]
     page = (out / "index.html").read_text(encoding="utf-8")
