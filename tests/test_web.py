@@ -444,6 +444,15 @@ def test_links_are_256_bit_tokens_stored_only_as_hashes_and_written_as_csv(tmp_p
     assert unknown.exit_code == 2 and "Błąd: Nie ma jednostki nie-ma w katalogu" in unknown.output
 
 
+def test_a_link_issued_by_the_command_line_opens_at_once_in_a_running_server(site):
+    client, teczka, token_a, _ = site
+    assert teczka.db.link_for_token(token_a) is not None  # this thread has read the database
+    command_line = web_db.Database(teczka.db.path)  # another process, as `teczka links create`
+    fresh = command_line.create_link(UNIT_A, "nowy", "wiersz poleceń")
+    assert teczka.db.link_for_token(fresh) is not None and teczka.db.link_for_token(token_a) is None
+    assert client.get(f"/j/{fresh}").status_code == 200
+
+
 def test_users_add_backup_and_versioned_migrations(tmp_path):
     out = tmp_path / "output"
     runner = CliRunner()
