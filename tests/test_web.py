@@ -558,3 +558,13 @@ def test_the_background_build_runs_under_the_run_lock_and_waits_for_a_cli_run(tm
             "hdr.docx", "karta_jst.docx", "podsumowanie.docx", "spotkania.docx"]
         assert "kompletne 2" in client.get("/k/budowanie/stan").text
         assert any(row["action"] == "budowanie dokumentów" for row in teczka.db.audit_rows())
+        # the coordinator's button runs the same build; the bundles are there to download
+        status = client.get("/k")
+        assert client.post("/k/budowanie", data={"csrf": csrf_of(status.text)}).status_code == 303
+        assert teczka.worker.wait_idle(120)
+        builds = [row for row in teczka.db.audit_rows() if row["action"] == "budowanie dokumentów"]
+        assert builds[-1]["actor"] == "koordynator k" and "kompletna: 2" in builds[-1]["detail"]
+        bundle = re.search(r'href="(/k/paczki/[^"]+\.zip)"', client.get("/k/tabela").text)[1]
+        archive = client.get(bundle)
+        assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+        assert "manifest.json" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
