@@ -37,15 +37,18 @@ serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinat
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)
 
-test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones and the template check included
+test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
+	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## Run the fast tests only
 	@$(BIN)/python -m pytest -q -m "not slow"
 
-lint: $(STAMP) ## Lint with ruff
+lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench
+	@$(BIN)/mypy
+	@$(BIN)/vulture pipeline vulture_whitelist.py --min-confidence 60
 
 bench: $(STAMP) system-deps ## Benchmark against the naive way (see bench/)
 	@$(BIN)/python bench/run.py

@@ -22,8 +22,7 @@ from pipeline.bundle import verify_bundle
 from pipeline.console import BuildConsole, mask_problem, masked_report
 from pipeline.demo import write_demo
 from pipeline.edition import DEFAULT_EDITION, load_edition
-from pipeline.errors import TeczkaError
-from pipeline.files import LockedError, UnsafePathError
+from pipeline.errors import TeczkaError, os_error_message
 from pipeline.statuses import BY_ID
 from pipeline.template_check import check_templates, format_issues
 
@@ -35,6 +34,7 @@ edition_option = click.option(
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into a clean message and exit code."""
+
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -42,12 +42,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except TeczkaError as exc:
             click.secho(f"Błąd: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
-        except (LockedError, UnsafePathError) as exc:
-            click.secho(f"Błąd: {exc}", fg="red", err=True)
-            sys.exit(2)
         except OSError as exc:  # disk full, no permission, a file where a folder should be
-            from pipeline.build import os_error_message
-
             click.secho(f"Błąd: {os_error_message(exc)} Usuń przyczynę i uruchom polecenie ponownie.",
                         fg="red", err=True)
             sys.exit(2)

@@ -10,7 +10,9 @@ from typing import Any, get_args
 
 import click
 
+from pipeline import layout
 from pipeline.contact import find_contacts, mask, mask_email, mask_phone
+from pipeline.fields import check_email, check_phone
 from pipeline.statuses import BY_ID, STATUSES
 
 _STAGE_PL = {"dokumenty": "dokumenty Word", "PDF/A": "konwersja do PDF/A", "gotowe": "gotowe"}
@@ -68,9 +70,6 @@ class BuildConsole:
 @lru_cache(maxsize=1)
 def contact_fields() -> dict[str, str]:
     """Label -> "email" or "phone" for every form field declared with the Email or Phone type."""
-    from pipeline import layout
-    from pipeline.fields import check_email, check_phone
-
     def checks(annotation: Any) -> set[Any]:
         found = {getattr(item, "func", None) for item in get_args(annotation)}
         for item in get_args(annotation):

@@ -30,7 +30,6 @@ class FormField:
     help: str = ""
     width: int = 24
     choices: str | None = None  # name of an edition vocabulary (Edition.choices)
-    example: str = ""
 
 
 # -- parsing helpers --------------------------------------------------------------------

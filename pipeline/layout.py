@@ -25,9 +25,11 @@ TITLE_ROW = 1
 INSTRUCTION_ROW = 2
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
-RECORD_LABEL_COLUMN = "A"
-RECORD_VALUE_COLUMN = "B"
-RECORD_HELP_COLUMN = "C"
+# A record sheet's columns (1-based): the field's label, its value, the help text.
+RECORD_LABEL, RECORD_VALUE, RECORD_HELP = 1, 2, 3
+RECORD_LABEL_COLUMN = get_column_letter(RECORD_LABEL)
+RECORD_VALUE_COLUMN = get_column_letter(RECORD_VALUE)
+RECORD_HELP_COLUMN = get_column_letter(RECORD_HELP)
 STAMP_SHEET = "Wersja"
 LISTS_SHEET = "Listy"
 INSTRUCTIONS_SHEET = "Instrukcja"
@@ -62,11 +64,6 @@ class SheetLayout:
     def field(self, name: str) -> FieldLayout:
         return next(f for f in self.fields if f.name == name)
 
-    def column_of(self, name: str) -> str:
-        """Column letter of a field in a table sheet (default layout)."""
-        index = [f.name for f in self.fields].index(name)
-        return get_column_letter(index + 1)
-
     def cell_of(self, name: str) -> str:
         """A1 cell of a field in a record sheet (default layout)."""
         return f"{RECORD_VALUE_COLUMN}{self.row_of(name)}"
@@ -74,6 +71,10 @@ class SheetLayout:
     def row_of(self, name: str) -> int:
         """Row of a field in a record sheet (default layout)."""
         return FIRST_DATA_ROW + [f.name for f in self.fields].index(name)
+
+    def column_of(self, name: str) -> str:
+        """Column letter of a field in a table sheet (default layout)."""
+        return get_column_letter([f.name for f in self.fields].index(name) + 1)
 
 
 @dataclass(frozen=True)

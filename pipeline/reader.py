@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from pipeline import layout
 from pipeline.errors import FormFileError, Problem, short_value
@@ -124,8 +126,6 @@ def _formula_problems(path: Path, display: str, names: list[str]) -> list[Proble
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part name -> sheet title, from the workbook and its relationships."""
-    from defusedxml import ElementTree
-
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -143,7 +143,7 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def clean_text(value: Any) -> tuple[Any, bool]:
+def without_control_characters(value: Any) -> tuple[Any, bool]:
     """Remove XML-illegal control characters (vertical tab becomes a line break)."""
     if not isinstance(value, str):
         return value, False
@@ -164,8 +164,6 @@ class WorkbookGrid:
     """All sheets of one workbook as rows of Python values (python-calamine)."""
 
     def __init__(self, path: Path, display: str) -> None:
-        from python_calamine import CalamineWorkbook
-
         try:
             self._book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self._book.sheet_names)
@@ -234,7 +232,7 @@ def read_form(path: Path, display: str) -> FormRead:
 
 def _value(result: FormRead, sheet: layout.SheetLayout, row: list[Any], col: int, cell: str, label: str) -> Any:
     value = row[col] if col < len(row) else None
-    value, changed = clean_text(value)
+    value, changed = without_control_characters(value)
     if changed:
         result.problems.append(Problem(
             "Usunięto znaki sterujące niedozwolone w dokumentach (pionowy tabulator zamieniono na nowy wiersz).",
@@ -248,19 +246,20 @@ def _read_record(result: FormRead, sheet: layout.SheetLayout, rows: list[list[An
     values: dict[str, Any] = {}
     for index in range(layout.FIRST_DATA_ROW - 1, len(rows)):
         row = rows[index]
-        label = row[0] if row else None
+        label = row[layout.RECORD_LABEL - 1] if len(row) >= layout.RECORD_LABEL else None
         if _is_empty(label):
             continue
         excel_row = index + 1
         found = by_label.get(_normalize_label(label))
         cell = f"{layout.RECORD_VALUE_COLUMN}{excel_row}"
         if found is None:
-            if len(row) > 1 and not _is_empty(row[1]):
+            if len(row) >= layout.RECORD_VALUE and not _is_empty(row[layout.RECORD_VALUE - 1]):
                 result.problems.append(Problem(f"Nieznane pole „{label}” — formularz go nie przewiduje.",
-                                               file=result.display_path, sheet=sheet.title, cell=f"A{excel_row}"))
+                                               file=result.display_path, sheet=sheet.title,
+                                               cell=f"{layout.RECORD_LABEL_COLUMN}{excel_row}"))
             continue
         result.cells[(sheet.attr, found.name)] = cell
-        value = _value(result, sheet, row, 1, cell, found.spec.label)
+        value = _value(result, sheet, row, layout.RECORD_VALUE - 1, cell, found.spec.label)
         if value is not None:
             values[found.name] = value
     for f in sheet.fields:

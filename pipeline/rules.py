@@ -90,7 +90,7 @@ def _card(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
         if names[member.name.casefold()] > 1:
             yield Finding("card", ("team", index, "name"), "Ta osoba jest wpisana w zespole więcej niż raz.", member.name)
             names[member.name.casefold()] = 0
-    roles = Counter()
+    roles: Counter[str] = Counter()
     for index, adviser in enumerate(card.advisers):
         role = edition.adviser_role(adviser.role)
         key = role.code if role else adviser.role
@@ -237,10 +237,10 @@ def _meetings(form: models.MeetingsForm, unit: models.Unit, edition: Edition) ->
         last_stage = max(last_stage, meeting.stage)
     by_number = {m.number: m for m in form.meetings}
     for index, task in enumerate(form.tasks):
-        meeting = by_number.get(task.meeting)
-        if meeting is None:
+        planned = by_number.get(task.meeting)
+        if planned is None:
             yield Finding("meetings", ("tasks", index, "meeting"), f"Spotkania nr {task.meeting} nie ma w arkuszu Spotkania.", task.meeting)
-        elif task.due < meeting.held_on:
+        elif task.due < planned.held_on:
             yield Finding("meetings", ("tasks", index, "due"), "Termin zadania jest wcześniejszy niż spotkanie, na którym je ustalono.", task.due)
 
 

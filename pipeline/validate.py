@@ -102,7 +102,7 @@ def validate_form(read: reader.FormRead, edition: Edition) -> tuple[BaseModel | 
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            message = translate(error)
+            message = translate(dict(error))
             if error["type"] == "choice":
                 allowed = _allowed_values(read.form, error["loc"], edition)
                 if allowed and len(allowed) <= 6:

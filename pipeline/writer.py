@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import __version__, layout
 from pipeline.edition import Edition
-from pipeline.files import XLSX_FONT, normalize_ooxml
+from pipeline.files import XLSX_FONT, first_sheet, fit_to_page_width, normalize_ooxml
 
 FIXED_TIME = datetime(2020, 1, 1)
 _INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
@@ -40,7 +40,7 @@ _KIND_HINTS = {"date": "data, np. 5.07.2020", "time": "godzina, np. 9:30", "amou
 def build_workbook(form: layout.FormLayout, edition: Edition, values: dict[str, Any] | None = None) -> bytes:
     """The .xlsx bytes of a form: blank when ``values`` is None, else filled from a model dump."""
     book = Workbook()
-    _instructions(book.active, form, edition)
+    _instructions(first_sheet(book), form, edition)
     lists = _lists_sheet(book, edition)
     for sheet in form.sheets:
         ws = book.create_sheet(sheet.title)
@@ -123,9 +123,7 @@ def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
     """A4, fitted to the page width, so a printed or PDF form shows whole rows."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(ws)
 
 
 def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout) -> None:
@@ -189,22 +187,23 @@ def _label(f: layout.FieldLayout) -> str:
 def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout,
                   lists: dict[str, str], data: dict[str, Any] | None) -> None:
     _heading(ws, form, sheet)
-    for column, text in enumerate(["Pole", "Wartość", "Wskazówka"], start=1):
+    for column, text in ((layout.RECORD_LABEL, "Pole"), (layout.RECORD_VALUE, "Wartość"),
+                         (layout.RECORD_HELP, "Wskazówka")):
         cell = ws.cell(row=layout.HEADER_ROW, column=column, value=text)
         cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
     widest = max(f.spec.width for f in sheet.fields)
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = max(40, min(widest, 70))
-    ws.column_dimensions["C"].width = 60
+    ws.column_dimensions[layout.RECORD_LABEL_COLUMN].width = 44
+    ws.column_dimensions[layout.RECORD_VALUE_COLUMN].width = max(40, min(widest, 70))
+    ws.column_dimensions[layout.RECORD_HELP_COLUMN].width = 60
     for f in sheet.fields:
         row = sheet.row_of(f.name)
-        label = ws.cell(row=row, column=1, value=_label(f))
+        label = ws.cell(row=row, column=layout.RECORD_LABEL, value=_label(f))
         label.font, label.alignment, label.border = Font(name=XLSX_FONT, bold=f.required), _WRAP_TOP, _BORDER
-        _input_cell(ws, row, 2, f, (data or {}).get(f.name))
-        _validation(ws, f, lists, f"B{row}")
-        help_cell = ws.cell(row=row, column=3, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
+        _input_cell(ws, row, layout.RECORD_VALUE, f, (data or {}).get(f.name))
+        _validation(ws, f, lists, sheet.cell_of(f.name))
+        help_cell = ws.cell(row=row, column=layout.RECORD_HELP, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
         help_cell.font, help_cell.alignment = _HELP_FONT, _WRAP_TOP
-        help_lines = -(-len(help_cell.value or "") // 55)
+        help_lines = -(-len(str(help_cell.value or "")) // 55)
         ws.row_dimensions[row].height = 75 if f.kind == "long_text" else max(20, 15 * help_lines)
     ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
     ws.protection.sheet = True

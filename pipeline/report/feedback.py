@@ -23,8 +23,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.errors import Problem
-from pipeline.files import XLSX_FONT
+from pipeline.errors import FeedbackSourceError, Problem
+from pipeline.files import XLSX_FONT, cell_at
 from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
     deterministic_xlsx,
@@ -40,16 +40,8 @@ ERROR_FILL = PatternFill("solid", fgColor="FFFFC7CE")  # light red
 WARNING_FILL = PatternFill("solid", fgColor="FFFFD8A8")  # light orange
 MAX_MARKED_CELLS = 500  # a problem naming a huge range marks only its first cells
 HEADERS = ["Lp.", "Arkusz", "Komórka", "Pole", "Opis problemu", "Wartość", "Rodzaj"]
-WIDTHS = [6, 24, 11, 26, 64, 28, 13]
+WIDTHS: list[float] = [6, 24, 11, 26, 64, 28, 13]
 HEADER_ROW = 4
-
-
-class FeedbackSourceError(Exception):
-    """The team's file cannot be opened by openpyxl; ``message`` is in Polish."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def sheet_link(sheet: str, cell: str) -> str:
@@ -77,9 +69,14 @@ def _locate(
         )
     except (TypeError, ValueError):
         return None
-    if None in (min_col, min_row, max_col, max_row) or max_row > 1_048_576 or max_col > 16_384:
+    if min_col is None or min_row is None or max_col is None or max_row is None:
         return None
-    return wb[sheet], (min_col, min_row, max_col, max_row)
+    if max_row > 1_048_576 or max_col > 16_384:
+        return None
+    ws = wb[sheet]
+    if not isinstance(ws, Worksheet):  # a chart sheet has no cells
+        return None
+    return ws, (min_col, min_row, max_col, max_row)
 
 
 def _anchor_cell(ws: Worksheet, row: int, col: int) -> Cell:
@@ -88,8 +85,8 @@ def _anchor_cell(ws: Worksheet, row: int, col: int) -> Cell:
     if isinstance(cell, MergedCell):
         for merged in ws.merged_cells.ranges:
             if cell.coordinate in merged:
-                return ws.cell(row=merged.min_row, column=merged.min_col)
-    return cell
+                return cell_at(ws, merged.min_row, merged.min_col)
+    return cell_at(ws, row, col)
 
 
 def _comment_text(problem: dict[str, Any]) -> str:

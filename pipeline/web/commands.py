@@ -11,6 +11,7 @@ import io
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +21,7 @@ out_option = click.option("--out", "out_dir", type=click.Path(path_type=Path), d
                           show_default=True, help="Output folder; the web's database sits beside it.")
 
 
-def register(main: click.Group, user_errors, edition_option) -> None:  # type: ignore[no-untyped-def]
+def register(main: click.Group, user_errors: Any, edition_option: Any) -> None:
     """Add the web's commands to the ``teczka`` group."""
 
     @main.command("serve")

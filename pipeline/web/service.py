@@ -97,7 +97,7 @@ class Teczka:
         self.secret = self.db.secret()
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self._cache: dict[str, tuple[Any, library.UnitValidation]] = {}
+        self._cache: dict[str, tuple[Any, Any]] = {}
         self.worker = BuildWorker(self._build_options, self._build_finished)
         for folder in ("historia", "uwagi", "podglad", "tmp"):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
