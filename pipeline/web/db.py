@@ -49,8 +49,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 # An upload's state: "pending" while its form is being put in place (a crash leaves it so and the
 # next start settles it), "current" (the unit's form now), "kept" (an earlier current version),
-# "rejected" (had errors; never became current).
-UPLOAD_STATES = ("pending", "current", "kept", "rejected")
+# "rejected" (had errors; never became current). Their Polish labels: service.STATE_LABELS.
 
 
 def now() -> str:
