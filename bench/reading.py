@@ -124,7 +124,7 @@ def main() -> None:
                  f"{before * 1000:.1f} ms"]
         print("\n".join(notes))
         if not args.no_record:
-            header = (f"## {date.today().isoformat()} — reading a workbook built to be slow, "
+            header = (f"\n## {date.today().isoformat()} — reading a workbook built to be slow, "
                       f"Python {platform.python_version()}\n\n")
             with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
                 handle.write(header + "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n")
