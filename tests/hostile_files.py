@@ -12,6 +12,8 @@ import struct
 import zipfile
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 SHEET = "xl/worksheets/sheet1.xml"
 _CENTRAL = b"PK\x01\x02"
 _LOCAL = b"PK\x03\x04"
@@ -103,20 +105,12 @@ def slow_formula_sheet(path: Path, cells: int, member: str = SHEET) -> str:
     for start in range(0, cells, 10_000):
         row = first + start // 10_000
         rows.append(f'<row r="{row}">' + "".join(
-            f'<c r="{_letters(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
+            f'<c r="{get_column_letter(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
     last = first + len(rows)
     rows.append(f'<row r="{last}"><c r="A{last}"><v>1</v></c><c r="B{last}"><f>1+1</f><v>2</v></c></row>')
     parts[member] = parts[member].replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>")
     rezip(path, parts)
     return f"B{last}"
-
-
-def _letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def named_pipe(path: Path) -> None:
