@@ -131,3 +131,21 @@ def non_utf8_name(path: Path) -> Path:
     target = os.fsdecode(raw[: -len(os.fsencode(path.name))] + b"gmina-\xb3" + os.fsencode(path.suffix))
     os.rename(path, target)
     return Path(target)
+
+
+def repeated_ods(path: Path, rows: int = 20_000, columns: int = 2_000) -> None:
+    """A 1 KB .ods: one filled cell repeated ``columns`` times in a row repeated ``rows`` times."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        '<office:spreadsheet><table:table table:name="Działania">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated='
+        f'"{columns}" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+        '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
