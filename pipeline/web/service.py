@@ -174,9 +174,14 @@ class Teczka:
         return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in library.form_files(folder)) \
             if folder.is_dir() else ()
 
-    def unit_view(self, unit: str) -> dict[str, Any]:
+    def unit_views(self) -> list[dict[str, Any]]:
+        """Every unit as the status page shows it (report.json read once)."""
+        built = library.report_units(self.config.out_dir)
+        return [self.unit_view(unit, built.get(unit, {})) for unit in self.unit_ids()]
+
+    def unit_view(self, unit: str, built: dict[str, Any] | None = None) -> dict[str, Any]:
         report = self.validation(unit)
-        built = library.report_units(self.config.out_dir).get(unit, {})
+        built = library.report_units(self.config.out_dir).get(unit, {}) if built is None else built
         in_folder = {Path(source).name for source in report.sources}
         forms = []
         for form in library.FORMS:
