@@ -121,3 +121,19 @@ _.formatColumns  # unused attribute (pipeline/writer.py:234)
 _.formatRows  # unused attribute (pipeline/writer.py:234)
 command_class  # click.Group attribute: the class of its commands (pipeline/cli.py PolishGroup)
 _.group_class  # click.Group attribute: the class of its subgroups (pipeline/cli.py)
+
+# Teczka online (pipeline/web): click commands, fields read by the Jinja templates, what tests use.
+column_of  # used by tests/web_support.py and bench/load.py through layout
+serve_command  # unused function (pipeline/web/commands.py)
+users_add_command  # unused function (pipeline/web/commands.py)
+links_create_command  # unused function (pipeline/web/commands.py)
+links_revoke_command  # unused function (pipeline/web/commands.py)
+backup_command  # unused function (pipeline/web/commands.py)
+revoked  # Link field shown by templates/links.html
+last_used  # Link field shown by templates/links.html
+_.row_factory  # sqlite3 connection setting
+schema_version  # tests/test_web.py
+record_upload  # tests/test_web.py
+wait_idle  # tests/test_web.py
+form_title  # UploadOutcome field shown by templates/unit.html
+result_label  # UploadOutcome property shown by templates/unit.html

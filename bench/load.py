@@ -56,6 +56,7 @@ class Figures:
     pdf: list[float] = field(default_factory=list)
     server_errors: int = 0
     pdf_missing: int = 0
+    failures: list[str] = field(default_factory=list)
     sent: dict[str, list[list[str]]] = field(default_factory=dict)  # unit -> shas of each request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,7 +78,14 @@ def versions(folder: Path, rounds: int, tag: str) -> list[list[tuple[str, bytes]
 
 def team(link: str, unit: str, uploads: list[list[tuple[str, bytes]]], figures: Figures, deadline: float) -> None:
     with httpx.Client(timeout=120) as client:
-        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(link).text)[1]
+        page = client.get(link)
+        found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        if found is None:
+            with figures.lock:
+                figures.server_errors += page.status_code >= 500
+                figures.failures.append(f"{unit}: {page.status_code}")
+            return
+        csrf = found[1]
         for files in uploads:
             if time.monotonic() > deadline:
                 return
@@ -196,6 +204,7 @@ def main() -> None:
             f"from the history: {missing} of {sum(len(r) for rs in together.sent.values() for r in rs)}; units whose "
             f"current HDR is not the last one sent: {wrong}; PDF/A not offered within {PDF_WAIT:.0f} s: "
             f"{alone.pdf_missing + together.pdf_missing}",
+            f"- pages that did not open: {len(together.failures)} {together.failures[:3]}",
             f"- server log lines holding a token: {sum(token in log for token in re.findall(r'/j/([A-Za-z0-9_-]{40,})', log))}",
             "",
         ]

@@ -13,18 +13,16 @@ of these and prints what it gets back; a web route does the same and renders a p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import PrivateAttr
 
-from pipeline import validate
+from pipeline import render, validate
 from pipeline.build import BuildOptions, BuildSummary, build
-from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.errors import Problem, TeczkaError, UsageError
 from pipeline.models import Unit
-from pipeline.render import render_document, template_set
+from pipeline.render import RenderedDocument
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import Report, ReportUnit, relative_path, unit_entry
 
@@ -83,19 +81,10 @@ def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) 
     return [validate_unit(folder, edition, root) for folder in validate.discover_units(forms_dir)]
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedDocument:
-    spec: DocumentSpec  # output name, template, title
-    data: bytes  # the .docx
-
-
 def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[RenderedDocument]]:
     """Validate a unit and render, in memory, every document its valid forms allow."""
     report = validate_unit(folder, edition)
-    templates = template_set(templates_dir)
-    documents = [RenderedDocument(spec, render_document(templates, spec, build_context(spec, report.unit, edition)))
-                 for spec in document_plan(report.unit, edition)]
-    return report, documents
+    return report, render.render_unit(report.unit, edition, render.template_set(templates_dir))
 
 
 def feedback_workbooks(report: UnitReport) -> dict[str, bytes]:

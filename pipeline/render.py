@@ -29,7 +29,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline import ooxml
-from pipeline.documents import build_context, document_plan
+from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.errors import RenderError
 from pipeline.files import ZipEntry, zip_bytes
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
@@ -47,9 +47,16 @@ _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no
 
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
-    name: str
-    title: str
-    data: bytes
+    spec: DocumentSpec  # output name, template, title
+    data: bytes  # the .docx
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
 
 
 def make_environment() -> jinja2.Environment:
@@ -300,7 +307,7 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
 
 def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
     """Every document the unit's valid forms allow, rendered in memory."""
-    return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
+    return [RenderedDocument(spec, render_document(templates, spec, build_context(spec, unit, edition)))
             for spec in document_plan(unit, edition)]
 
 

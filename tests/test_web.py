@@ -444,6 +444,15 @@ def test_links_are_256_bit_tokens_stored_only_as_hashes_and_written_as_csv(tmp_p
     assert unknown.exit_code == 2 and "Błąd: Nie ma jednostki nie-ma w katalogu" in unknown.output
 
 
+def test_a_link_issued_by_the_command_line_opens_at_once_in_a_running_server(site):
+    client, teczka, token_a, _ = site
+    assert teczka.db.user("koordynator") is not None  # this thread has read the database
+    command_line = web_db.Database(teczka.db.path)  # another process, as `teczka links create`
+    fresh = command_line.create_link(UNIT_A, "nowy", "wiersz poleceń")
+    assert teczka.db.link_for_token(fresh) is not None and teczka.db.link_for_token(token_a) is None
+    assert client.get(f"/j/{fresh}").status_code == 200
+
+
 def test_users_add_backup_and_versioned_migrations(tmp_path):
     out = tmp_path / "output"
     runner = CliRunner()
@@ -549,3 +558,13 @@ def test_the_background_build_runs_under_the_run_lock_and_waits_for_a_cli_run(tm
             "hdr.docx", "karta_jst.docx", "podsumowanie.docx", "spotkania.docx"]
         assert "kompletne 2" in client.get("/k/budowanie/stan").text
         assert any(row["action"] == "budowanie dokumentów" for row in teczka.db.audit_rows())
+        # the coordinator's button runs the same build; the bundles are there to download
+        status = client.get("/k")
+        assert client.post("/k/budowanie", data={"csrf": csrf_of(status.text)}).status_code == 303
+        assert teczka.worker.wait_idle(120)
+        builds = [row for row in teczka.db.audit_rows() if row["action"] == "budowanie dokumentów"]
+        assert builds[-1]["actor"] == "koordynator k" and "kompletna: 2" in builds[-1]["detail"]
+        bundle = re.search(r'href="(/k/paczki/[^"]+\.zip)"', client.get("/k/tabela").text)[1]
+        archive = client.get(bundle)
+        assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+        assert "manifest.json" in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()

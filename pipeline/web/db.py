@@ -49,8 +49,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 # An upload's state: "pending" while its form is being put in place (a crash leaves it so and the
 # next start settles it), "current" (the unit's form now), "kept" (an earlier current version),
-# "rejected" (had errors; never became current).
-UPLOAD_STATES = ("pending", "current", "kept", "rejected")
+# "rejected" (had errors; never became current). Their Polish labels: service.STATE_LABELS.
 
 
 def now() -> str:
@@ -120,7 +119,7 @@ class Database:
         with self.connect() as connection:
             connection.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as connection:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            version = _one(connection.execute("PRAGMA user_version"))[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     connection.execute(statement)
@@ -129,12 +128,12 @@ class Database:
 
     def schema_version(self) -> int:
         with self.connect() as connection:
-            return connection.execute("PRAGMA user_version").fetchone()[0]
+            return _one(connection.execute("PRAGMA user_version"))[0]
 
     def secret(self) -> bytes:
         """The server's key for CSRF tokens, made once and kept in the database."""
         with self.transaction() as connection:
-            row = connection.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+            row = _one(connection.execute("SELECT value FROM meta WHERE key = 'secret'"))
             if row is None:
                 value = secrets.token_hex(32)
                 connection.execute("INSERT INTO meta(key, value) VALUES ('secret', ?)", (value,))
@@ -178,7 +177,7 @@ class Database:
 
     def user(self, name: str) -> User | None:
         with self.connect() as connection:
-            row = connection.execute("SELECT id, name, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+            row = _one(connection.execute("SELECT id, name, password_hash FROM users WHERE name = ?", (name,)))
         return User(row["id"], row["name"], row["password_hash"]) if row else None
 
     def start_session(self, user: User, expires: str) -> str:
@@ -190,9 +189,9 @@ class Database:
 
     def session_user(self, token: str) -> str | None:
         with self.connect() as connection:
-            row = connection.execute(
+            row = _one(connection.execute(
                 "SELECT users.name FROM sessions JOIN users ON users.id = sessions.user_id "
-                "WHERE token_hash = ? AND expires > ?", (token_hash(token), now())).fetchone()
+                "WHERE token_hash = ? AND expires > ?", (token_hash(token), now())))
         return row["name"] if row else None
 
     def end_session(self, token: str) -> None:
@@ -222,8 +221,8 @@ class Database:
         """The live link whose token this is (compared through its hash), or None."""
         digest = token_hash(token)
         with self.connect() as connection:
-            row = connection.execute("SELECT * FROM links WHERE token_hash = ? AND revoked IS NULL",
-                                     (digest,)).fetchone()
+            row = _one(connection.execute("SELECT * FROM links WHERE token_hash = ? AND revoked IS NULL",
+                                          (digest,)))
         if row is None or not secrets.compare_digest(row["token_hash"], digest):
             return None
         return _link(row)
@@ -259,7 +258,7 @@ class Database:
         """The uploads are now their unit's forms; the versions they replaced are kept in the history."""
         with self.transaction() as connection:
             for upload_id in [upload_ids] if isinstance(upload_ids, int) else upload_ids:
-                row = connection.execute("SELECT unit, form FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+                row = _one(connection.execute("SELECT unit, form FROM uploads WHERE id = ?", (upload_id,)))
                 connection.execute("UPDATE uploads SET state = 'kept' WHERE unit = ? AND form = ? "
                                    "AND state = 'current'", (row["unit"], row["form"]))
                 connection.execute("UPDATE uploads SET state = 'current' WHERE id = ?", (upload_id,))
@@ -276,7 +275,7 @@ class Database:
 
     def upload(self, upload_id: int) -> sqlite3.Row | None:
         with self.connect() as connection:
-            return connection.execute("SELECT * FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+            return _one(connection.execute("SELECT * FROM uploads WHERE id = ?", (upload_id,)))
 
     def pending_uploads(self) -> list[sqlite3.Row]:
         with self.connect() as connection:
@@ -297,6 +296,13 @@ class Database:
             finally:
                 copy.close()
         partial.replace(target)
+
+
+def _one(cursor: sqlite3.Cursor) -> Any:
+    """The first row, with the statement run to its end: a statement left half-read would keep
+    this thread's connection on an old snapshot of the database (new links unseen)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
 
 
 def _link(row: sqlite3.Row) -> Link:

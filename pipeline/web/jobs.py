@@ -6,7 +6,9 @@ only (documents, PDF/A, HTML, bundle) and the reports.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from typing import Any
 from pipeline.web import library
 
 log = logging.getLogger("teczka.web")
+BUILD_NICENESS = 10
 RETRY_SECONDS = 2.0  # another run (a CLI build) holds the lock: try again after this
 
 
@@ -79,6 +82,11 @@ class BuildWorker:
         return True
 
     def _loop(self) -> None:
+        # The build thread, and the processes it starts (workers, LibreOffice), yield the CPU to
+        # the threads answering the teams: on Linux a thread has its own nice value, inherited
+        # by the processes it forks.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
         while True:
             with self._wake:
                 while not self._requested and not self._stop:

@@ -33,13 +33,14 @@ from pipeline.files import (
     sha256_file,
 )
 from pipeline.report.charts import stage_strip
+from pipeline.report.model import STAGE_COUNT
 from pipeline.report.page_style import PAGE_CSS
 from pipeline.statuses import BY_ID as STATUSES_BY_ID
 from pipeline.statuses import STATUSES
 from pipeline.validate import FORM_SUFFIXES, discover_units, form_files
 
 __all__ = [
-    "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STATUSES",
+    "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUSES",
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
     "UnitReport", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",

@@ -191,6 +191,7 @@ class Teczka:
             "status": report.status,
             "status_label": library.STATUSES_BY_ID[report.status].label,
             "stage": report.stage,
+            "stage_count": library.STAGE_COUNT,
             "strip": library.stage_strip(report.stage, list(self.edition.stages)),
             "forms": forms,
             "forms_in": sum(f["present"] for f in forms),
