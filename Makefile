@@ -40,13 +40,16 @@ serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinat
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)
 
+# The fast tests run on every core (pytest-xdist, one test file per worker); the slow ones one at a
+# time, as they start LibreOffice, Chromium and whole builds that use every core themselves.
 test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
 	@$(BIN)/mypy
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+	@$(BIN)/python -m pytest -q -m slow
 
 test-fast: $(STAMP) ## Run the fast tests only
-	@$(BIN)/python -m pytest -q -m "not slow"
+	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
 
 lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench
