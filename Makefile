@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 system-deps: ## Install LibreOffice and fonts when missing (needs root), or say how
 	@bash scripts/system-deps.sh
 
+# Exit codes of `make documents` (those of `teczka build`): 0 every unit complete or in progress; 1 some unit
+# has errors in its forms or failed (the run ends with "Co dalej: …", the next step in Polish); 2 the run
+# could not start or had to stop.
 documents: $(STAMP) system-deps ## Build every unit under forms/ into output/ (the main job)
 	@$(BIN)/teczka build --forms $(FORMS) --out $(OUT)
 

@@ -119,6 +119,8 @@ _.print_title_rows  # unused attribute (pipeline/writer.py:231)
 _.freeze_panes  # unused attribute (pipeline/writer.py:232)
 _.formatColumns  # unused attribute (pipeline/writer.py:234)
 _.formatRows  # unused attribute (pipeline/writer.py:234)
+command_class  # click.Group attribute: the class of its commands (pipeline/cli.py PolishGroup)
+_.group_class  # click.Group attribute: the class of its subgroups (pipeline/cli.py)
 
 # Teczka online (pipeline/web): click commands, fields read by the Jinja templates, what tests use.
 column_of  # used by tests/web_support.py and bench/load.py through layout

@@ -33,6 +33,7 @@ from pipeline.polish import (
     format_month_short,
     format_time,
 )
+from pipeline.teryt import normalize_terc
 
 if TYPE_CHECKING:  # documents.py imports this module's builders
     from pipeline.documents import DocumentSpec
@@ -63,7 +64,7 @@ def common_context(spec: DocumentSpec, card: UnitCardForm, edition: Edition) -> 
             "keywords": "; ".join(spec.keywords), "date": format_date(spec.date),
             "date_numeric": format_date_numeric(spec.date), "date_iso": spec.date.isoformat(),
         },
-        "jst": {"name": jst.name, "terc": jst.terc, "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
+        "jst": {"name": jst.name, "terc": normalize_terc(jst.terc), "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
                 "address": jst.address, "office_email": jst.office_email},
         "area": {"id": area.id if area else None, "label": area.label if area else card.area_choice.area,
                  "text": area.choice if area else card.area_choice.area},

@@ -24,6 +24,7 @@ from pipeline.context import (
 )
 from pipeline.edition import Edition
 from pipeline.models import Unit
+from pipeline.teryt import normalize_terc
 
 Builder = Callable[[Unit, Edition], dict[str, Any]]
 _Form = TypeVar("_Form")
@@ -145,7 +146,7 @@ def _spec(document: Document, unit: Unit, edition: Edition) -> DocumentSpec:
     return DocumentSpec(
         document=document, title=f"{heading} {DASH} {jst.name}",
         subject=f"{heading}. {edition.name}. Obszar: {area_label}.",
-        keywords=("ORE", "JST", *document.keywords, jst.name, f"TERC {jst.terc}", edition.short_name, area_label),
+        keywords=("ORE", "JST", *document.keywords, jst.name, f"TERC {normalize_terc(jst.terc)}", edition.short_name, area_label),
         date=document.dated(unit), author=jst.name,
     )
 

@@ -132,8 +132,8 @@ FORMS: tuple[FormLayout, ...] = (
         "Dane JST, skład zespołu JST i teamu doradczego oraz wybrany obszar wsparcia (etap 1).", 1,
         (
             SheetLayout("Karta JST", "jst", models.JstCard, "record", "Dane jednostki samorządu terytorialnego."),
-            SheetLayout("Zespół JST", "team", models.TeamMember, "table", "Jeden wiersz = jedna osoba z zespołu JST.", rows=8),
-            SheetLayout("Zespół doradczy", "advisers", models.Adviser, "table", "Team doradczy: po jednej osobie w każdej roli.", rows=4),
+            SheetLayout("Zespół JST", "team", models.TeamMember, "table", "Jeden wiersz = jedna osoba z zespołu JST."),
+            SheetLayout("Zespół doradczy", "advisers", models.Adviser, "table", "Team doradczy ORE: jeden wiersz = jedna osoba."),
             SheetLayout("Wybór obszaru", "area_choice", models.AreaChoice, "record", "Etap 1: wybór jednego z 12 obszarów wsparcia."),
         ),
     ),

@@ -29,7 +29,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline import ooxml
-from pipeline.documents import build_context, document_plan
+from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.errors import RenderError
 from pipeline.files import ZipEntry, zip_bytes
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
@@ -47,9 +47,16 @@ _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no
 
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
-    name: str
-    title: str
-    data: bytes
+    spec: DocumentSpec  # output name, template, title
+    data: bytes  # the .docx
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
 
 
 def make_environment() -> jinja2.Environment:
@@ -69,6 +76,32 @@ def paragraph_text(xml_line: str, needle: str = "", limit: int = 160) -> str:
     best = [seg for seg in segments if needle and needle in seg] or [seg for seg in segments if "{" in seg]
     text = (best or segments or [""])[-1]
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TAG_SPAN = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
+_MARKUP = re.compile(r"(<[^>]*>)")
+_QUOTE_REFERENCES = re.compile(r"&(?:apos|quot|#39|#34|#[xX]27|#[xX]22);")
+_QUOTES = {"&apos;": "'", "&quot;": '"', "&#39;": "'", "&#34;": '"', "&#x27;": "'", "&#X27;": "'",
+           "&#x22;": '"', "&#X22;": '"'}
+
+
+def unescape_tags(xml: str) -> str:
+    """A template part's XML with the quotes inside its Jinja tags written as characters.
+
+    LibreOffice Writer saves ' and " in text as ``&apos;`` and ``&quot;``; inside a tag
+    (``{{ x|data(&apos;długa&apos;) }}``) Jinja would read the references, not the quotes. Only
+    the text between the markup of a tag is changed (a tag may span several runs); quotes are
+    legal there as characters, so the XML stays well-formed. The renderer and the template
+    check both read templates through this function."""
+    if "&" not in xml:
+        return xml
+
+    def tag(match: re.Match[str]) -> str:
+        pieces = _MARKUP.split(match[0])
+        return "".join(piece if piece.startswith("<") else _QUOTE_REFERENCES.sub(lambda m: _QUOTES[m[0]], piece)
+                       for piece in pieces)
+
+    return _TAG_SPAN.sub(tag, xml)
 
 
 def prepare_source(xml: str) -> str:
@@ -172,7 +205,7 @@ class CompiledTemplate:
         for name, content in data.items():
             self.order.append(name)
             if name in labels:
-                self.parts[name] = self._compile(name, labels[name], content.decode("utf-8"), env)
+                self.parts[name] = self._compile(name, labels[name], unescape_tags(content.decode("utf-8")), env)
             elif name != _CORE:
                 self.static[name] = ZipEntry.of(name, content)
 
@@ -300,7 +333,7 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
 
 def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
     """Every document the unit's valid forms allow, rendered in memory."""
-    return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
+    return [RenderedDocument(spec, render_document(templates, spec, build_context(spec, unit, edition)))
             for spec in document_plan(unit, edition)]
 
 

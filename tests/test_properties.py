@@ -35,7 +35,7 @@ from pipeline import models, reader
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.render import render_document, template_set
-from pipeline.validate import validate_form
+from pipeline.validate import parse_form
 
 EDITION = load_edition("2020")
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -93,7 +93,7 @@ def reads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, reader.FormRead
 
 @pytest.fixture(scope="module")
 def base_unit(reads: dict[str, reader.FormRead]) -> models.Unit:
-    forms = {key: validate_form(read, EDITION)[0] for key, read in reads.items()}
+    forms = {key: parse_form(read, EDITION)[0] for key, read in reads.items()}
     assert all(forms.values())
     return models.Unit(id="gmina", **forms)
 
@@ -112,7 +112,7 @@ def type_into(reads: dict[str, reader.FormRead], base: models.Unit, field: str,
         target.pop(location[-1], None)  # an empty cell is not read at all
     else:
         target[location[-1]] = value
-    model, problems = validate_form(dataclasses.replace(read, data=data, problems=[]), EDITION)
+    model, _, problems = parse_form(dataclasses.replace(read, data=data, problems=[]), EDITION)
     return (None if model is None else base.model_copy(update={form: model})), problems, FIELDS[field]
 
 
