@@ -135,7 +135,7 @@ def _common(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
     return {
         "programme": {
             "project_title": edition.project_title, "organiser": edition.organiser,
-            "cofinancing": edition.cofinancing, "edition_id": edition.id, "edition_name": edition.name,
+            "cofinancing": edition.cofinancing, "logo_alt": edition.logo_alt, "edition_id": edition.id, "edition_name": edition.name,
             "edition_short": edition.short_name, "edition_period": format_date_range(edition.start, edition.end),
         },
         "document": {

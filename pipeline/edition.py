@@ -75,6 +75,7 @@ class Edition(_Closed):
     project_title: str
     organiser: str
     cofinancing: str
+    logo_alt: str  # text alternative of the coordinator's logo strip (templates/logo/pasek.png)
     stages: tuple[str, ...] = Field(min_length=5, max_length=5)
     reflection_stages: tuple[ReflectionStage, ...] = Field(min_length=4, max_length=4)
     action_statuses: tuple[str, ...]

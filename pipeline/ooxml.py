@@ -138,6 +138,76 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     return Markup("".join(out))
 
 
+# --------------------------------------------------------------------------- logo strip
+LOGO_REL_ID = "rIdTeczkaPasek"
+LOGO_MEDIA = "word/media/teczka_pasek.png"
+LOGO_MAX_CM = (16.0, 1.6)  # width, height: the strip is scaled to fit, keeping its proportions
+EMU_PER_CM = 360000
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+
+
+class LogoError(ValueError):
+    """The coordinator's logo file is not a PNG image."""
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise LogoError("to nie jest obraz PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    if not width or not height:
+        raise LogoError("obraz ma zerowy rozmiar")
+    return width, height
+
+
+def logo_extent(data: bytes) -> tuple[int, int]:
+    """The strip's size on the page in EMU: as wide as fits in LOGO_MAX_CM, proportions kept."""
+    width, height = png_size(data)
+    max_w, max_h = (int(v * EMU_PER_CM) for v in LOGO_MAX_CM)
+    scale = min(max_w / width, max_h / height)
+    return int(width * scale), int(height * scale)
+
+
+def logo_paragraph(extent: tuple[int, int] | None, description: object) -> Markup:
+    """Global ``pasek_logo(opis)``: the logo strip as a paragraph of its own (for a ``{{p }}`` tag),
+    or nothing when no strip is installed. ``description`` is the image's text alternative."""
+    if extent is None:
+        return Markup("")
+    cx, cy = extent
+    alt = str(escape(clean_text(str(description))))
+    return Markup(
+        '<w:p><w:pPr><w:spacing w:before="0" w:after="60"/></w:pPr><w:r><w:drawing>'
+        f'<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:docPr id="1" name="Pasek logotypów" descr="{alt}"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="0" name="pasek.png" descr="{alt}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        f'r:embed="{LOGO_REL_ID}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+        "</wp:inline></w:drawing></w:r></w:p>"
+    )
+
+
+def with_logo_relationship(rels: bytes | None) -> bytes:
+    """A part's relationships with the logo image added (a new .rels part when there was none)."""
+    if rels is None:
+        rels = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_RELS_NS}"></Relationships>'.encode()
+    if LOGO_REL_ID.encode() in rels:
+        return rels
+    entry = f'<Relationship Id="{LOGO_REL_ID}" Type="{_IMAGE_REL}" Target="media/teczka_pasek.png"/>'.encode()
+    return rels.replace(b"</Relationships>", entry + b"</Relationships>")
+
+
+def with_png_content_type(content_types: bytes) -> bytes:
+    if b'Extension="png"' in content_types:
+        return content_types
+    return content_types.replace(b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Default ', 1)
+
+
 # --------------------------------------------------------------------------- core properties
 def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str, description: str,
                         category: str, when: date, language: str = "pl-PL") -> bytes:

@@ -114,6 +114,8 @@ def build_unit(job: UnitJob) -> UnitResult:
     sources = _fingerprints(validation)
     plan = document_plan(validation.unit, edition)
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
+    if plan:  # every document carries the logo strip when one is installed
+        used.update({name: digest for name, digest in job.templates.items() if not name.endswith(".docx")})
     if job.previous is not None:
         state = BuildState(Path(), {job.unit_id: UnitState(**job.previous)})
         fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}

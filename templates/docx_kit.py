@@ -168,8 +168,8 @@ def header_and_footer(doc: Document) -> None:
     """Programme identification in the header, co-financing line and "Strona X z Y" in the footer."""
     width = Cm(text_width_cm(doc))
     header = doc.sections[0].header
-    first = header.paragraphs[0]
-    first.style = doc.styles["Header"]
+    header.paragraphs[0].add_run("{{p pasek_logo(programme.logo_alt) }}")  # templates/logo/pasek.png, if any
+    first = header.add_paragraph(style="Header")
     first.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     first.add_run("{{ programme.organiser }}").bold = True
     first.add_run("\t{{ jst.name }} · TERC {{ jst.terc }}")

@@ -403,3 +403,59 @@ def test_style_pruning_follows_every_link_and_gives_up_on_what_it_cannot_know():
     assert referenced_styles('<w:p><w:pPr><w:pStyle w:val="Used"/></w:pPr></w:p>') == {"Used"}
     assert referenced_styles('<w:instrText> STYLEREF "Heading 1" </w:instrText>') is None
     assert referenced_styles('<w:pStyle w:val="{{ styl }}"/>') is None
+
+
+# ----------------------------------------------------------------------------- programme identification
+def _png(width: int, height: int) -> bytes:
+    """A minimal valid PNG (one colour) of the given size."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x1f\x38\x64" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_every_document_names_the_project_and_its_cofinancing_as_the_programme_states_them(edition, documents):
+    assert edition.project_title.endswith("kompetencji kluczowych uczniów – II etap")
+    for phrase in ("Europejskiego Funduszu Społecznego", "Osi Priorytetowej II", "Działania 2.10",
+                   "Programu Operacyjnego Wiedza Edukacja Rozwój 2014–2020", "Ośrodek Rozwoju Edukacji",
+                   "w partnerstwie ze Związkiem Miast Polskich"):
+        assert phrase in edition.cofinancing
+    for code in SUMMARY_CODES:
+        for name, text in documents[code].items():
+            assert edition.project_title in text, name
+            assert edition.cofinancing in text, name
+
+
+def test_a_logo_strip_put_beside_the_templates_appears_in_every_documents_header(edition, tmp_path):
+    shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
+    without = TemplateSet(tmp_path / "templates")
+    (tmp_path / "templates" / "logo").mkdir()
+    (tmp_path / "templates" / "logo" / "pasek.png").write_bytes(_png(80, 10))
+    with_logo = TemplateSet(tmp_path / "templates")
+    assert "logo/pasek.png" in template_hashes(tmp_path / "templates")
+    for code in SUMMARY_CODES:
+        unit = full_unit(edition, code)
+        for plain, marked in zip(render_unit(unit, edition, without), render_unit(unit, edition, with_logo), strict=True):
+            assert "teczka_pasek" not in zipfile.ZipFile(io.BytesIO(plain.data)).namelist()
+            package = zipfile.ZipFile(io.BytesIO(marked.data))
+            assert package.read("word/media/teczka_pasek.png") == _png(80, 10)
+            header = package.read("word/header1.xml").decode()
+            assert 'r:embed="rIdTeczkaPasek"' in header and f'descr="{edition.logo_alt}"' in header
+            assert "rIdTeczkaPasek" in package.read("word/_rels/header1.xml.rels").decode()
+            assert 'Extension="png"' in package.read("[Content_Types].xml").decode()
+            Document(io.BytesIO(marked.data))  # python-docx opens it: the package is consistent
+
+
+def test_a_logo_strip_that_is_not_a_png_is_a_clear_error(edition, tmp_path):
+    shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
+    (tmp_path / "templates" / "logo").mkdir()
+    (tmp_path / "templates" / "logo" / "pasek.png").write_bytes(b"GIF89a....")
+    templates = TemplateSet(tmp_path / "templates")
+    with pytest.raises(RenderError, match=r"Pasek logotypów .*pasek\.png nie nadaje się do dokumentów "
+                                          r"\(to nie jest obraz PNG\)\. Zapisz go jako obraz PNG\."):
+        render_unit(full_unit(edition), edition, templates)
