@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from docx_kit import (  # noqa: E402
+    caption,
     core_properties,
     finish,
     grid_table,
@@ -44,8 +45,10 @@ METADATA_ROWS = [
 ]
 
 
-def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu") -> None:
+def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu", title: str | None = None) -> None:
     width = text_width_cm(doc)
+    if title:
+        caption(doc, title)
     key_value_table(doc, METADATA_ROWS + extra + [(date_label, "{{ document.date }}")], (6.0, width - 6.0))
 
 
@@ -197,7 +200,7 @@ def _summary_metadata(doc, extra: list[tuple[str, str]], *, authors: bool = True
     rows = [("Obszar wsparcia", "{{ area.text }}"), *extra]
     if authors:
         rows.append(("Autorzy", "{{ summary.authors }}"))
-    _metadata(doc, rows, "Data przekazania do ORE")
+    _metadata(doc, rows, "Data przekazania do ORE", title="Metryczka")
 
 
 GOOD_PRACTICE_SECTIONS = [
@@ -216,13 +219,14 @@ def dobra_praktyka():
     doc = new_document()
     header_and_footer(doc)
     width = text_width_cm(doc)
-    title_block(doc, "Opis dobrej praktyki samorządowej", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [])
     doc.add_heading("I. Opis dobrej praktyki", 1)
     for title, key in GOOD_PRACTICE_SECTIONS:
         doc.add_heading(title, 2)
         _text(doc, f"good_practice.{key}")
     doc.add_heading("II. Dane kontaktowe osoby, która może przekazać szczegółowe informacje na temat rozwiązania", 1)
+    caption(doc, "Dane kontaktowe")
     key_value_table(doc, [("Imię, nazwisko i stanowisko", "{{ good_practice.contact_name }}"),
                           ("E-mail", "{{ good_practice.contact_email }}"),
                           ("Telefon", "{{ good_practice.contact_phone or '—' }}")], (6.0, width - 6.0))
@@ -236,7 +240,7 @@ def dobra_praktyka():
 def studium_refleksji():
     doc = new_document()
     header_and_footer(doc)
-    title_block(doc, "Studium refleksji", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [("Data dyskusji zogniskowanej", "{{ reflection.discussion_on }}"),
                             ("Moderator", "{{ reflection.moderator }}")])
     doc.add_heading("1. Cel dyskusji", 1)
@@ -255,8 +259,7 @@ def studium_refleksji():
 def minireportaz():
     doc = new_document()
     header_and_footer(doc)
-    para(doc, "Minireportaż z wywiadem", "Etykieta")
-    doc.add_paragraph("{{ summary.title }}", style="Title")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     para(doc, "{{ reportage.lead|akapity }}", "Lead")
     _text(doc, "reportage.opening_scene")
     doc.add_heading("Tło", 2)
@@ -273,7 +276,6 @@ def minireportaz():
     _text(doc, "reportage.effects")
     _text(doc, "reportage.ending")
     para(doc, "{{ summary.authors }}, {{ summary.submitted_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold_prefix="Tekst: ")
-    para(doc, "Metryczka", "Etykieta")
     _summary_metadata(doc, [("Rozmówca", "{{ reportage.interviewee }}, {{ reportage.interviewee_role }}")],
                       authors=False)
     return doc, "Minireportaż z wywiadem"

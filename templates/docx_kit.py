@@ -33,6 +33,7 @@ PARAGRAPH_STYLES = [
     ("Lead", "Lead", "Normal", 11.5, True, True, NAVY, 6, 10),
     ("Metryczka", "Metryczka", "Normal", 8.5, False, False, GREY, 0, 0),
     ("Podpis", "Podpis", "Normal", 7.5, False, True, GREY, 0, 0),
+    ("Podpis tabeli", "PodpisTabeli", "Normal", 9, True, False, GREY, 6, 2),
     ("Znacznik", "Znacznik", "Normal", 7, False, False, GREY, 0, 0),
 ]
 
@@ -229,10 +230,22 @@ def _cell_fill(cell, colour: str) -> None:
     tcpr.append(shd)
 
 
-def _table_properties(table, widths_cm: list[float], *, borders: bool = True) -> None:
+def _table_properties(table, widths_cm: list[float], *, borders: bool = True, header_row: bool = False,
+                      header_column: bool = False) -> None:
+    """Fixed layout and widths, thin borders, and the table look that tells readers (pandoc, the
+    PDF tags) whether the first row or the first column holds headers."""
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     tblpr = table._tbl.tblPr
+    for old in tblpr.findall(qn("w:tblLook")):
+        tblpr.remove(old)
+    look = OxmlElement("w:tblLook")
+    value = 0x0400 | (0x0020 if header_row else 0) | (0x0080 if header_column else 0)
+    for key, on in (("w:firstRow", header_row), ("w:lastRow", False), ("w:firstColumn", header_column),
+                    ("w:lastColumn", False), ("w:noHBand", False), ("w:noVBand", True)):
+        look.set(qn(key), "1" if on else "0")
+    look.set(qn("w:val"), f"{value:04X}")
+    tblpr.append(look)
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tblpr.append(layout)
@@ -283,7 +296,7 @@ def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], 
     ``total`` adds a closing row in bold (e.g. "Razem")."""
     body_style, head_style = ("Tabela mała", "Tabela mała nagłówek") if small else ("Tabela", "Tabela nagłówek")
     table = doc.add_table(rows=4, cols=len(columns))
-    _table_properties(table, [width for _, _, width in columns])
+    _table_properties(table, [width for _, _, width in columns], header_row=True)
     head, start, row, end = table.rows
     _row_flags(head, header=True)
     for cell, (title, _, _) in zip(head.cells, columns, strict=True):
@@ -303,10 +316,15 @@ def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], 
     return table
 
 
+def caption(doc: Document, text: str):
+    """A table's caption, right above it (style "Podpis tabeli"; the publication makes it <caption>)."""
+    return para(doc, text, "Podpis tabeli", keep_next=True)
+
+
 def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[float, float]):
-    """The metadata block: a label column (shaded) and a value column."""
+    """The metadata block: a label column (shaded, the row headers) and a value column."""
     table = doc.add_table(rows=len(rows), cols=2)
-    _table_properties(table, list(widths))
+    _table_properties(table, list(widths), header_column=True)
     for index, (row, (label, value)) in enumerate(zip(table.rows, rows, strict=True)):
         _row_flags(row)
         _write(row.cells[0], label, "Tabela nagłówek")
@@ -321,7 +339,7 @@ def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[fl
 def grid_table(doc: Document, rows: list[list[str]], widths: list[float], *, labels: tuple[int, ...] = (0, 2)):
     """A key/value grid with several pairs per row; "" cells right after a value merge into it."""
     table = doc.add_table(rows=len(rows), cols=len(widths))
-    _table_properties(table, widths)
+    _table_properties(table, widths, header_column=True)
     for row, texts in zip(table.rows, rows, strict=True):
         _row_flags(row)
         for index, text in enumerate(texts):
