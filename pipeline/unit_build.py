@@ -289,14 +289,23 @@ def _publication_html(result: UnitResult) -> str | None:
 
 
 def _bundle(result: UnitResult) -> None:
-    from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
+    from pipeline.bundle import INVENTORY_NAME, BundleEntry, build_bundle, bundle_file_name, bundle_prefix, inventory_text
 
     job = result.job
     assert job is not None
     report = result.report
-    entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
+    prefix = bundle_prefix(report["teryt"], report["name"])  # many unpacked bundles never collide
+    entries = [BundleEntry(f"dokumenty/{prefix}_{path.name}", path.read_bytes())
                for path in sorted(result.staging.iterdir()) if path.is_file()]
-    entries += [BundleEntry(f"formularze/{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    entries += [BundleEntry(f"formularze/{prefix}_{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    titles = {}
+    for document in result.documents:
+        stem = Path(document["file"]).stem
+        for suffix in (".docx", ".pdf", ".html"):
+            titles[f"dokumenty/{prefix}_{stem}{suffix}"] = document["title"]
+    edition = _edition(job.edition_id)
+    entries.append(BundleEntry(INVENTORY_NAME, inventory_text(report["name"], report["teryt"],
+                                                              f"{edition.short_name} ({edition.id})", entries, titles)))
     meta = {
         "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
                  "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},
