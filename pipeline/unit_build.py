@@ -289,7 +289,14 @@ def _publication_html(result: UnitResult) -> str | None:
 
 
 def _bundle(result: UnitResult) -> None:
-    from pipeline.bundle import INVENTORY_NAME, BundleEntry, build_bundle, bundle_file_name, bundle_prefix, inventory_text
+    from pipeline.bundle import (
+        INVENTORY_NAME,
+        BundleEntry,
+        build_bundle,
+        bundle_file_name,
+        bundle_prefix,
+        inventory_text,
+    )
 
     job = result.job
     assert job is not None
