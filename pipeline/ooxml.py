@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape as _xml_escape
 from lxml import etree
 from markupsafe import Markup, escape
 
+from pipeline.polish import typography
+
 # XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
 # garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
 _ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -36,10 +38,11 @@ _LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
 def xml_text(value: object) -> Markup:
-    """A value as escaped XML text for a <w:t>. Braces become character references, so nothing a
+    """A value as escaped XML text for a <w:t>, with no-break spaces where a line must not break
+    (``polish.typography``). Braces become character references, so nothing a
     user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
     line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
-    text = str(escape(clean_text(str(value))))
+    text = str(escape(typography(clean_text(str(value)))))
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
     if "\n" in text:
@@ -97,7 +100,9 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     """Filter ``tabela_harmonogramu``: the HDR timeline as a native Word table.
 
     One row per action, one column per month; a month cell is shaded where the action runs.
-    The header row repeats on every page and rows never split across pages.
+    The action's term is written under its name: the text alternative of the shading, for a
+    screen reader and for a black-and-white print. The header row repeats on every page and rows
+    never split across pages.
     """
     months, rows = timeline["months"], timeline["rows"]
     total = int(float(width_cm) * TWIPS_PER_CM)
@@ -124,14 +129,16 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     out = [
         f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblBorders>{borders}</w:tblBorders>'
         f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
-        f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/></w:tblPr>'
+        f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/>'
+        '<w:tblCaption w:val="Harmonogram w czasie"/><w:tblDescription w:val="Każdy wiersz to działanie HDR '
+        'z terminem od–do; zacieniowane kolumny to miesiące, w których działanie trwa."/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>",
         f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{"".join(head)}</w:tr>',
     ]
     for index, row in enumerate(rows):
         zebra = _ZEBRA_FILL if index % 2 else None
         cells = [_cell(number_w, str(xml_text(row["number"])), fill=zebra, center=True),
-                 _cell(name_w, str(xml_text(row["name"])), fill=zebra)]
+                 _cell(name_w, f'{xml_text(row["name"])}{_LINE_BREAK}{xml_text(row["term"])}', fill=zebra)]
         cells += [_cell(month_w, "", fill=fill if flag else zebra) for flag in row["flags"]]
         out.append(f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{"".join(cells)}</w:tr>')
     out.append("</w:tbl>")

@@ -16,6 +16,7 @@ from docx import Document
 
 from pipeline.context import build_context, document_plan
 from pipeline.edition import load_edition
+from pipeline.polish import typography
 from pipeline.render import (
     RenderError,
     TemplateSet,
@@ -98,8 +99,8 @@ def test_every_document_names_the_jst_and_its_terc(documents, code):
 
 def test_the_card_holds_the_choice_and_the_diagnosis(documents):
     text = documents["good_practice"]["karta_jst.docx"]
-    assert "Data wyboru obszaru | 15 lipca 2020 r." in text
-    assert "Okres diagnozy: 20 lipca 2020 r. – 31 sierpnia 2020 r." in text
+    assert typography("Data wyboru obszaru | 15 lipca 2020 r.") in text
+    assert typography("Okres diagnozy: 20 lipca 2020 r. – 31 sierpnia 2020 r.") in text
     assert "Gmina nie ma spójnej analizy potrzeb oświatowych.\nDane są rozproszone między referatami." in text
     assert text.index("Planowanie oparte na danych") < text.index("Monitorowanie jakości usług edukacyjnych |")
 
@@ -108,7 +109,7 @@ def test_the_hdr_lists_every_action_and_its_months(edition, templates, documents
     text = documents["good_practice"]["hdr.docx"]
     for action in full_unit_data()["hdr"]["actions"]:
         assert action["name"] in text
-    assert "Data przyjęcia HDR | 10 września 2020 r. (wersja 1.0)" in text
+    assert typography("Data przyjęcia HDR | 10 września 2020 r. (wersja 1.0)") in text
     assert "od 1.09.2020\ndo 1.10.2020" in text
     assert "Lp. | Działanie | IX 2020 | X 2020 | XI 2020 | XII 2020 | I 2021 | II 2021" in text
     assert "Łączny koszt działań (suma podanych kwot): 17\xa0450,00\xa0zł" in text
@@ -138,11 +139,11 @@ def test_meeting_totals_use_polish_plurals(documents, edition, templates):
 
 def test_each_meeting_is_a_section_with_its_tasks(documents):
     text = documents["good_practice"]["spotkania.docx"]
-    assert "Spotkanie nr 1 — 15 lipca 2020 r." in text
-    assert "Data i godzina | 15 lipca 2020 r., 9:00–12:00 (3\xa0h)" in text
+    assert typography("Spotkanie nr 1 — 15 lipca 2020 r.") in text
+    assert typography("Data i godzina | 15 lipca 2020 r., 9:00–12:00 (3\xa0h)") in text
     assert "Platforma | MS Teams" in text and "Miejsce | Urząd Gminy Żółkiewka, sala 12" in text
     assert "Etap cyklu | 5. Wdrożenie HDR ze wsparciem doradczym" in text
-    assert "1 | Zebrać dane z SIO za trzy lata. | Anna Nowak | 28 lipca 2020 r." in text
+    assert typography("1 | Zebrać dane z SIO za trzy lata. | Anna Nowak | 28 lipca 2020 r.") in text
     assert "Na spotkaniu nie ustalono zadań." in text
     assert "Sporządził(a): Marek Łoś" in text
 
@@ -158,7 +159,7 @@ SECTION_TITLES = {
                    "2.3. Etap interpretacyjny — znaczenie i wnioski", "2.4. Etap decyzyjny — decyzje i dalsze kroki",
                    "3. Wnioski i rekomendacje"],
     "reportage": ["Dane przy jednym stole", "Tło", "Przebieg", "Rozmowa: Anna Nowak, kierownik Referatu Oświaty",
-                  "Od czego zaczęliście?", "Efekty", "Tekst: Anna Nowak, Ewa Zielińska, 5 marca 2021 r."],
+                  "Od czego zaczęliście?", "Efekty", typography("Tekst: Anna Nowak, Ewa Zielińska, 5 marca 2021 r.")],
 }
 
 
@@ -459,3 +460,15 @@ def test_a_logo_strip_that_is_not_a_png_is_a_clear_error(edition, tmp_path):
     with pytest.raises(RenderError, match=r"Pasek logotypów .*pasek\.png nie nadaje się do dokumentów "
                                           r"\(to nie jest obraz PNG\)\. Zapisz go jako obraz PNG\."):
         render_unit(full_unit(edition), edition, templates)
+
+
+def test_the_timeline_has_a_text_alternative_the_term_of_each_action_under_its_name(edition, templates):
+    unit = full_unit(edition)
+    spec = next(s for s in document_plan(unit, edition) if s.name == "hdr.docx")
+    context = build_context(spec, unit, edition)
+    data = render_document(templates, spec, context)
+    table = next(t for t in Document(io.BytesIO(data)).tables if t.rows[0].cells[1].text == "Działanie")
+    for row, action in zip(table.rows[1:], context["timeline"]["rows"], strict=True):
+        assert row.cells[1].text == f"{action['name']}\n{typography(action['term'])}"
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert '<w:tblCaption w:val="Harmonogram w czasie"/>' in xml and "<w:tblDescription " in xml
