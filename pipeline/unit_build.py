@@ -152,7 +152,8 @@ def _render(validation: UnitValidation, edition: Edition, job: UnitJob) -> list[
         data = render_document(templates, spec, build_context(spec, validation.unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
-                          "template": spec.template, "sha256": sha256_bytes(data)})
+                          "keywords": "; ".join(spec.keywords), "template": spec.template,
+                          "sha256": sha256_bytes(data)})
     return documents
 
 
@@ -240,7 +241,7 @@ def finish_unit(result: UnitResult) -> UnitResult:
 
             stamp = datetime.fromisoformat(document["date"]).replace(tzinfo=UTC)
             try:
-                pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
+                pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]), keywords=document["keywords"])
                 documents.append(_output_path(job, pdf.name))
             except Exception as exc:
                 result.failures.append(f"{pdf.name}: nie udało się przygotować PDF/A ({exc}).")

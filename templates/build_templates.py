@@ -119,7 +119,7 @@ def hdr():
     _text(doc, "hdr.main_goal")
     doc.add_heading("2. Priorytety rozwojowe i cele szczegółowe", 1)
     tag(doc, "{%p for p in priorities %}")
-    doc.add_heading("{{ p.heading }}", 3)
+    doc.add_heading("{{ p.heading }}", 2)
     tag(doc, "{%p for g in p.goals %}")
     para(doc, "{{ g.description|akapity }}", bold_prefix="Cel {{ g.number }}. ")
     tag(doc, "{%p endfor %}")
