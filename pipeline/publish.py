@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import html
 import os
-import re
 import select
 import signal
 import subprocess
@@ -37,13 +36,14 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline import models
+from pipeline.contact import replace_contacts
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import Edition
+from pipeline.render import render_document
 
 OMITTED = "(pominięto w publikacji)"
 LUA_SCRIPT = Path(__file__).parent / "data" / "publikacja.lua"
 PANDOC_TIMEOUT = 60.0  # seconds for one document
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w/])(?:\+48[\s-]?)?(?:\(\d{2}\)[\s-]?\d(?:[\s-]?\d){6}|\d(?:[\s-]?\d){8})(?![\w/])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _STYLE = """
 body { font-family: "Liberation Sans", Arial, sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em;
@@ -74,7 +74,8 @@ def publication_unit(unit: models.Unit) -> models.Unit:
 
 
 def mask_contact_data(text: str) -> str:
-    return _PHONE.sub(OMITTED, _EMAIL.sub(OMITTED, text))
+    """``text`` with every e-mail address and phone number replaced by ``OMITTED``."""
+    return replace_contacts(text, lambda _: OMITTED)
 
 
 # ----------------------------------------------------------------------------- warm pandoc
@@ -254,11 +255,8 @@ def _mark_omitted(text: str) -> str:
 
 def summary_html(unit: models.Unit, edition: Edition, templates: Any, pandoc: Pandoc | None = None) -> str | None:
     """Standalone HTML (lang="pl") of the unit's summary, or None when it has none."""
-    from pipeline.context import build_context, document_plan
-    from pipeline.render import render_document
-
     public = publication_unit(unit)
-    specs = [spec for spec in document_plan(public, edition) if spec.name.startswith("podsumowanie")]
+    specs = [spec for spec in document_plan(public, edition) if spec.document.summary_code]
     if not specs:
         return None
     spec = specs[0]

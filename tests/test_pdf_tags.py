@@ -17,7 +17,7 @@ import pytest
 from factories import write_unit
 
 from pipeline.build import BuildOptions, build
-from pipeline.context import build_context, document_plan
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.pdfpin import pdf_info
 from pipeline.validate import validate_unit

@@ -14,7 +14,7 @@ import pytest
 from documents_fixtures import JST_NAME, TERC, docx_text, full_unit, full_unit_data, unit_from_data
 from docx import Document
 
-from pipeline.context import build_context, document_plan
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.polish import typography
 from pipeline.render import (
