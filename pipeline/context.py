@@ -38,7 +38,8 @@ def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str
     card = unit.card
     jst = card.jst
     area = edition.area_by_choice(card.area_choice.area)
-    team = [{"number": i, "name": m.name, "position": m.position, "email": m.email, "phone": m.phone}
+    team = [{"number": i, "name": m.name, "position": m.position, "email": m.email, "phone": m.phone,
+             "contact": "\n".join(part for part in (m.email, m.phone) if part)}
             for i, m in enumerate(card.team, start=1)]
     advisers = []
     for i, a in enumerate(card.advisers, start=1):
@@ -69,10 +70,12 @@ def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str
 
 def card_context(unit: Unit, edition: Edition) -> dict[str, Any]:
     choice = unit.card.area_choice
+    lead = unit.card.team[0] if unit.card.team else None
     context: dict[str, Any] = {
         "area_choice": {"area": choice.area, "justification": choice.justification,
                         "chosen_on": format_date(choice.chosen_on)},
         "diagnosis": None,
+        "prepared_by": f"{lead.name}, {lead.position}" if lead else "",
     }
     form = unit.diagnosis
     if form is not None:
@@ -113,10 +116,12 @@ def hdr_context(unit: Unit, edition: Edition) -> dict[str, Any]:
     lead = unit.card.team[0] if unit.card.team else None
     signatures = ([{"role": f"Lider zespołu JST\n{lead.position}", "name": lead.name}] if lead else [])
     signatures += [{"role": _capitalise(a.role), "name": a.name} for a in unit.card.advisers]
+    status_on, status_source = status_date(unit)
     return {
         "hdr": {"period_start": format_date(info.period_start), "period_end": format_date(info.period_end),
                 "period": format_date_range(info.period_start, info.period_end),
-                "adopted_on": format_date(info.adopted_on), "main_goal": info.main_goal, "version": info.version},
+                "adopted_on": format_date(info.adopted_on), "main_goal": info.main_goal, "version": info.version,
+                "status_on": format_date(status_on), "status_source": status_source},
         "priorities": priorities,
         "actions": [_action(a) for a in actions],
         "actions_cost_total": format_amount(sum(costs, Decimal(0))) if costs else "",
@@ -126,6 +131,17 @@ def hdr_context(unit: Unit, edition: Edition) -> dict[str, Any]:
                        for i, d in enumerate(form.directions, start=1)],
         "signatures": signatures,
     }
+
+
+def status_date(unit: Unit) -> tuple[date, str]:
+    """The day the HDR's action statuses describe, and where that day comes from. The forms keep no
+    date of a status change, so: the summary's date when there is a summary, else the last meeting's,
+    else the HDR's adoption."""
+    if unit.summary is not None:
+        return unit.summary.info.submitted_on, "data podsumowania"
+    if unit.meetings is not None and unit.meetings.meetings:
+        return max(m.held_on for m in unit.meetings.meetings), "data ostatniego spotkania"
+    return unit.hdr.info.adopted_on, "data przyjęcia HDR"
 
 
 def _goal_key(number: str) -> tuple:
@@ -218,14 +234,17 @@ def meetings_context(unit: Unit, edition: Edition) -> dict[str, Any]:
             "hours_text": format_hours(total_hours), "rows": rows, "sentence": sentence,
             "period": format_date_range(meetings[0].held_on, meetings[-1].held_on) if meetings else "",
         },
-        "meetings": [_meeting(m, edition, tasks.get(m.number, [])) for m in meetings],
+        "meetings": [_meeting(m, edition, tasks.get(m.number, []), [member.name for member in unit.card.team])
+                     for m in meetings],
     }
 
 
-def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]], team: list[str]) -> dict[str, Any]:
     form = edition.meeting_form(m.form)
     remote = bool(form and form.remote)
     jst_people, advisers = split_names(m.jst_participants), split_names(m.advisers)
+    present = {name.casefold() for name in jst_people}
+    absent = [name for name in team if name.casefold() not in present]
     return {
         "number": m.number, "date": format_date(m.held_on), "date_numeric": format_date_numeric(m.held_on),
         "starts_at": format_time(m.starts_at), "ends_at": format_time(m.ends_at),
@@ -236,7 +255,7 @@ def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[
         "advisers": advisers, "advisers_text": "\n".join(advisers), "others": m.others,
         "stage_number": m.stage, "stage_name": edition.stages[m.stage - 1], "goal": m.goal, "topics": m.topics,
         "findings": m.findings, "tasks": tasks, "next_meeting": format_date(m.next_meeting) or None,
-        "recorded_by": m.recorded_by,
+        "recorded_by": m.recorded_by, "absent": absent, "absent_text": ", ".join(absent) or "wszyscy obecni",
     }
 
 

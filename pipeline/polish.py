@@ -33,6 +33,8 @@ _MONTHS_GENITIVE = (
     "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
 )
 
+MONTHS_GENITIVE = _MONTHS_GENITIVE  # "5 marca": for code that reads dates written in words (rules.py)
+
 # --- typography ------------------------------------------------------------------------------
 _YEAR_WORD = re.compile(r"(?<=\d) (?=r\.|roku\b)")
 _DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2}) (?=(?:" + "|".join(_MONTHS_GENITIVE) + r")\b)")

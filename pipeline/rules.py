@@ -16,7 +16,7 @@ from typing import Any
 from pipeline import models
 from pipeline.edition import Edition
 from pipeline.fields import split_names
-from pipeline.polish import count, format_date, format_date_range
+from pipeline.polish import MONTHS_GENITIVE, count, format_date, format_date_range
 from pipeline.teryt import VOIVODESHIPS, normalize_terc, terc_problems
 
 Loc = tuple[str | int, ...]
@@ -192,6 +192,11 @@ def _hdr(hdr: models.HdrForm, unit: models.Unit, edition: Edition) -> Iterator[F
             yield Finding("hdr", ("actions", index, "responsible"),
                           "Odpowiedzialny to członek zespołu JST (imię i nazwisko jak w karcie JST) "
                           "albo komórka organizacyjna, np. Wydział Edukacji.", action.responsible)
+    for attr, section in (("risks", "5. Ryzyka i sposoby przeciwdziałania"),
+                          ("directions", "6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze")):
+        if not getattr(hdr, attr):  # the HDR says "Nie określono." there (templates/README.md)
+            yield Finding("hdr", (attr,), f"Arkusz jest pusty: w HDR sekcja „{section}” będzie miała treść "
+                                          "„Nie określono.”.", severity="warning")
     numbers = {action.number for action in hdr.actions}
     for index, direction in enumerate(hdr.directions):
         for number in _numbers(direction.actions):
@@ -249,6 +254,31 @@ _SUMMARY_SHEETS = {"good_practice": ("good_practice", "Dobra praktyka"), "reflec
                    "reportage": ("reportage", "Minireportaż")}
 
 
+_STATE_ON = re.compile(r"stan(?:u)? na(?: dzień)?\s+(?:(\d{1,2})\s+(" + "|".join(MONTHS_GENITIVE) + r")\s+(\d{4})"
+                       r"|(\d{1,2})\.(\d{1,2})\.(\d{4}))", re.IGNORECASE)
+
+
+def _state_after_date(summary: models.SummaryForm, chosen: str | None, own: date) -> Iterator[Finding]:
+    """A "stan na …" in the summary's text later than the summary's own date is a contradiction."""
+    texts: list[tuple[Loc, str]] = []
+    part = getattr(summary, chosen, None) if chosen else None
+    if part is not None:
+        texts += [((chosen, name), value) for name, value in part.model_dump().items() if isinstance(value, str)]
+    if chosen == "reportage":
+        texts += [(("interview", index, "answer"), q.answer) for index, q in enumerate(summary.interview)]
+    for loc, text in texts:
+        for match in _STATE_ON.finditer(text):
+            day, month_name, year, d2, m2, y2 = match.groups()
+            try:
+                when = (date(int(year), MONTHS_GENITIVE.index(month_name.lower()) + 1, int(day)) if day
+                        else date(int(y2), int(m2), int(d2)))
+            except ValueError:
+                continue
+            if when > own:
+                yield Finding("summary", loc, f"Tekst podaje „{match[0]}”, a podsumowanie ma datę {format_date(own)}: "
+                                              "stan nie może być późniejszy niż data dokumentu.", match[0], "warning")
+
+
 def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -> Iterator[Finding]:
     info = summary.info
     deadline = edition.end + timedelta(days=edition.summary_grace_days)
@@ -260,7 +290,12 @@ def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -
         yield Finding("summary", ("info", "submitted_on"),
                       f"Podsumowanie nie może być wcześniejsze niż przyjęcie HDR ({format_date(unit.hdr.info.adopted_on)}).",
                       info.submitted_on)
+    if info.submitted_on < edition.end:
+        yield Finding("summary", ("info", "submitted_on"),
+                      f"Podsumowanie ORE przyjmuje po zakończeniu edycji ({format_date(edition.end)}), "
+                      "a ta data jest wcześniejsza. Sprawdź datę przekazania.", info.submitted_on, "warning")
     chosen = edition.summary_form_code(info.form)
+    yield from _state_after_date(summary, chosen, info.submitted_on)
     for code, (attr, title) in _SUMMARY_SHEETS.items():
         filled = getattr(summary, attr) is not None
         if code == chosen and not filled:

@@ -378,6 +378,28 @@ def signature_table(doc: Document, loop: str, role: str, name: str, widths: list
     return table
 
 
+def approval_block(doc: Document, prepared_by: str, *, approver: str = "") -> None:
+    """"Sporządził(a)" and "Zatwierdził(a)" side by side, each with a line for the date and signature;
+    one row that never splits, kept with the paragraph before it."""
+    table = doc.add_table(rows=1, cols=2)
+    width = text_width_cm(doc)
+    _table_properties(table, [width / 2, width / 2], borders=False)
+    row = table.rows[0]
+    _row_flags(row)
+    for cell, (label, name) in zip(row.cells, (("Sporządził(a)", prepared_by), ("Zatwierdził(a)", approver)),
+                                   strict=True):
+        head = cell.paragraphs[0]
+        head.style = "Tabela"
+        head.paragraph_format.keep_with_next = True
+        head.add_run(f"{label}: ").bold = True
+        if name:
+            head.add_run(name)
+        line = cell.add_paragraph("……………………………………………", style="Tabela")
+        line.paragraph_format.space_before = Pt(18)
+        line.paragraph_format.keep_with_next = True
+        cell.add_paragraph("data i podpis", style="Podpis")
+
+
 def core_properties(doc: Document, title: str) -> None:
     from datetime import datetime
 

@@ -225,7 +225,7 @@ def test_a_missing_variable_names_the_template_and_the_variable(edition, templat
     with pytest.raises(RenderError) as caught:
         render_document(templates, spec, context)
     assert caught.value.template == "hdr.docx" and caught.value.variable == "risks"
-    assert str(caught.value) == "Szablon hdr.docx (treść): nieznana zmienna „risks” w akapicie: „{% for r in risks %}”."
+    assert str(caught.value) == "Szablon hdr.docx (treść): nieznana zmienna „risks” w akapicie: „{% if risks %}”."
 
 
 def test_a_missing_field_of_an_item_is_named_too(edition, templates):
@@ -472,3 +472,46 @@ def test_the_timeline_has_a_text_alternative_the_term_of_each_action_under_its_n
         assert row.cells[1].text == f"{action['name']}\n{typography(action['term'])}"
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert '<w:tblCaption w:val="Harmonogram w czasie"/>' in xml and "<w:tblDescription " in xml
+
+
+# ----------------------------------------------------------------------------- pages that need no hand edit
+def _text_of(edition, templates, data, name):
+    return docx_text(_render(edition, templates, data, name))
+
+
+@pytest.mark.parametrize("sheet, heading", [("risks", "5. Ryzyka i sposoby przeciwdziałania"),
+                                            ("directions", "6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze")])
+def test_an_empty_hdr_section_says_not_specified(edition, templates, sheet, heading):
+    data = full_unit_data()
+    data["hdr"][sheet] = []
+    text = _text_of(edition, templates, data, "hdr.docx")
+    assert f"{heading}\nNie określono.\n" in text
+    assert f"{heading}\nNie określono.\n" not in _text_of(edition, templates, full_unit_data(), "hdr.docx")
+
+
+def test_the_hdr_dates_the_state_of_its_actions(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "hdr.docx")
+    assert typography("Stan realizacji na dzień 5 marca 2021 r. (data podsumowania).") in text
+    data = full_unit_data()
+    del data["summary"]
+    assert typography("Stan realizacji na dzień 5 listopada 2020 r. (data ostatniego spotkania).") in \
+        _text_of(edition, templates, data, "hdr.docx")
+    assert "| Stan realizacji\n" in text  # the column says what it holds
+
+
+def test_each_meeting_record_names_the_attendance_list_the_absent_and_who_prepares_and_approves(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "spotkania.docx")
+    assert "Uczestnicy z JST (wg listy obecności) | Anna Nowak\nPiotr Wiśniewski\nKatarzyna Zając" in text
+    assert "Nieobecni z zespołu JST | wszyscy obecni" in text
+    assert "Nieobecni z zespołu JST | Katarzyna Zając" in text  # meeting 2: two of three came
+    meetings = len(full_unit_data()["meetings"]["meetings"])
+    assert text.count("Załącznik: lista obecności ze spotkania nr ") == meetings
+    assert text.count("Sporządził(a): ") == meetings and text.count("Zatwierdził(a): ") == meetings
+    assert text.count("data i podpis") == 2 * meetings
+
+
+def test_the_card_has_the_team_contacts_in_one_column_and_a_signature_block(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "karta_jst.docx")
+    assert "1 | Anna Nowak | Kierownik Referatu Oświaty | a.nowak@zolkiewka.example.pl\n84\u00a0123\u00a045\u00a067" in text
+    assert "2 | Piotr Wiśniewski | Sekretarz Gminy | p.wisniewski@zolkiewka.example.pl\n" in text
+    assert "Sporządził(a): Anna Nowak, Kierownik Referatu Oświaty" in text and "Zatwierdził(a): " in text
