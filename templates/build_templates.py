@@ -139,7 +139,7 @@ def hdr():
                ("Zasoby / koszt", "{{ a.resources_cost }}", 2.5), ("Wskaźnik i wartość docelowa", "{{ a.indicator_target }}", 3.0),
                ("Monitorowanie", "{{ a.monitoring }}", 2.8), ("Stan realizacji", "{{ a.status }}", 1.9)]
     columns[2] = ("Działanie", "{{ a.name|akapity }}", round(width - sum(c[2] for c in columns), 2))
-    loop_table(doc, "a in actions", columns, small=True)
+    loop_table(doc, "a in actions", columns, small=True, keep_together=False)  # pages long: rows flow
     tag(doc, "{%p if actions_cost_total %}")
     para(doc, "{{ actions_cost_total }}", "Metryczka", bold_prefix="Łączny koszt działań (suma podanych kwot): ")
     tag(doc, "{%p endif %}")

@@ -291,9 +291,12 @@ def _write(cell, text: str, style: str) -> None:
 
 
 def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], *,
-               small: bool = False, total: list[str] | None = None):
+               small: bool = False, total: list[str] | None = None, keep_together: bool = True):
     """Header row plus one row per item: columns are (header, cell text, width in cm);
-    ``total`` adds a closing row in bold (e.g. "Razem")."""
+    ``total`` adds a closing row in bold (e.g. "Razem"). ``keep_together`` keeps the rows on one
+    page (every paragraph keeps with the next; a spacer after the table ends the chain), so a
+    short table never leaves one or two rows alone on the next page; a table longer than a
+    page still breaks."""
     body_style, head_style = ("Tabela mała", "Tabela mała nagłówek") if small else ("Tabela", "Tabela nagłówek")
     table = doc.add_table(rows=4, cols=len(columns))
     _table_properties(table, [width for _, _, width in columns], header_row=True)
@@ -313,6 +316,14 @@ def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], 
         for cell, text in zip(last.cells, total, strict=True):
             _write(cell, text, head_style)
             _cell_fill(cell, LABEL_FILL)
+    if keep_together:
+        for kept in (head, row):
+            for cell in kept.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+        spacer = doc.add_paragraph(style="Znacznik")
+        spacer.paragraph_format.space_before = spacer.paragraph_format.space_after = Pt(0)
+        spacer.paragraph_format.line_spacing = Pt(2)
     return table
 
 
