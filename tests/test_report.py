@@ -20,6 +20,7 @@ from pipeline.report import (
     report_json_bytes,
     validate_report,
 )
+from pipeline.report.model import as_of_text
 from pipeline.report.overview import format_number, plural, polish_sort_key
 from pipeline.report.sample import sample_areas, sample_report
 
@@ -173,7 +174,7 @@ def load(data: bytes):
 def test_workbook_sheets_and_rows():
     report = sample_report()
     wb = load(build_coordinator_workbook(report))
-    assert wb.sheetnames == ["Jednostki", "Błędy", "Przegląd programu"]
+    assert wb.sheetnames == ["Przegląd programu", "Jednostki", "Błędy"]  # the overview opens and prints first
     units = wb["Jednostki"]
     header = [c.value for c in units[1]]
     assert header[:7] == [
@@ -272,3 +273,26 @@ def test_workbook_bytes_are_deterministic():
 def test_workbook_of_an_empty_report():
     wb = load(build_coordinator_workbook({"edition": {}, "stages": [], "units": []}))
     assert wb["Jednostki"].max_row == 1
+
+
+def test_the_reports_say_when_they_describe_from_the_data_and_print_on_a4():
+    report = sample_report()
+    for unit, day in zip(report["units"], ("2021-03-05", "2021-02-10", None), strict=False):
+        unit["as_of"] = day
+    assert as_of_text(report) == "Stan na 5 marca 2021 r. (najpóźniejsza data w formularzach jednostek)."
+    from pipeline.report import build_status_page
+
+    page = build_status_page(report)
+    assert as_of_text(report) in page
+    wb = load(build_coordinator_workbook(report))
+    assert as_of_text(report) in wb["Przegląd programu"]["A2"].value
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+        assert ws.print_area and ws.oddHeader.left.text.endswith(as_of_text(report))
+    for name in ("Jednostki", "Błędy"):
+        ws = wb[name]
+        assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$B"
+        assert int(ws.page_setup.scale) >= 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    for unit in report["units"]:
+        unit.pop("as_of", None)
+    assert as_of_text(report) == "Stan na: brak dat w danych jednostek."
