@@ -277,7 +277,7 @@ def summary_context(unit: Unit, edition: Edition) -> dict[str, Any]:
                    "questions": getattr(r, f"{stage.code}_questions"), "synthesis": getattr(r, f"{stage.code}_synthesis")}
                   for i, stage in enumerate(edition.reflection_stages, start=1)]
         context["reflection"] = {"discussion_on": format_date(r.discussion_on), "moderator": r.moderator, "aim": r.aim,
-                                 "stages": stages, "conclusions": r.conclusions}
+                                 "participants": r.participants, "stages": stages, "conclusions": r.conclusions}
     elif code == "reportage":
         reportage = summary.reportage.model_dump()
         reportage["interview"] = [{"number": i, "question": q.question, "answer": q.answer}

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.errors import UsageError
 
 EDITIONS_DIR = Path(__file__).parent / "editions"
+CONSENT = ("tak", "nie")  # a person's consent to publication of their name (minireportaż)
 DEFAULT_EDITION = "2020"
 
 
@@ -132,6 +133,8 @@ class Edition(_Closed):
                 return self.action_statuses
             case "need_recipients":
                 return self.need_recipients
+            case "consent":
+                return CONSENT
             case "stages":
                 return tuple(f"{i}. {s}" for i, s in enumerate(self.stages, start=1))
         raise KeyError(list_name)

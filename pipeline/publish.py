@@ -63,14 +63,46 @@ td p, th p { margin: 0; }
 """
 
 
+NAME_OMITTED = "(imię i nazwisko pominięto w publikacji)"
+
+
 def publication_unit(unit: models.Unit) -> models.Unit:
-    """The unit with contact data replaced, for anything that is published: the e-mail and the
-    phone of the contact person read "(pominięto w publikacji)" alike (a "—" would say "no phone")."""
+    """The unit as it may be published: the e-mail and the phone of the contact person read
+    "(pominięto w publikacji)" alike (a "—" would say "no phone"), and the name of a reportage's
+    interviewee from outside the JST team is left out wherever it appears unless the form records
+    their consent ("tak")."""
     summary = unit.summary
-    if summary is None or summary.good_practice is None:
+    if summary is None:
         return unit
-    practice = summary.good_practice.model_copy(update={"contact_email": OMITTED, "contact_phone": OMITTED})
-    return unit.model_copy(update={"summary": summary.model_copy(update={"good_practice": practice})})
+    update: dict[str, Any] = {}
+    if summary.good_practice is not None:
+        update["good_practice"] = summary.good_practice.model_copy(
+            update={"contact_email": OMITTED, "contact_phone": OMITTED})
+    reportage = summary.reportage
+    if reportage is not None and not may_publish_name(unit):
+        name = reportage.interviewee
+
+        def hide(text: str | None) -> str | None:
+            return text.replace(name, NAME_OMITTED) if text else text
+
+        update["reportage"] = reportage.model_copy(update={
+            key: hide(value) for key, value in reportage.model_dump().items()
+            if isinstance(value, str) and key != "interviewee_consent"})
+        update["interview"] = [item.model_copy(update={"question": hide(item.question), "answer": hide(item.answer)})
+                               for item in summary.interview]
+    if not update:
+        return unit
+    return unit.model_copy(update={"summary": summary.model_copy(update=update)})
+
+
+def may_publish_name(unit: models.Unit) -> bool:
+    """Whether the reportage's interviewee may be named in publication: a JST team member, or
+    someone whose consent the form records."""
+    reportage = unit.summary.reportage if unit.summary else None
+    if reportage is None:
+        return True
+    team = {member.name.casefold() for member in unit.card.team} if unit.card else set()
+    return reportage.interviewee.casefold() in team or (reportage.interviewee_consent or "").strip() == "tak"
 
 
 def mask_contact_data(text: str) -> str:

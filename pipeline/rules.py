@@ -303,5 +303,12 @@ def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -
         elif code != chosen and filled:
             yield Finding("summary", (attr,), f"Arkusz „{title}” jest wypełniony, ale wybrano formę „{info.form}” — "
                                               "jego treść nie trafi do dokumentu.", severity="warning")
+    reportage = summary.reportage
+    if chosen == "reportage" and reportage is not None and unit.card is not None:
+        team = {member.name.casefold() for member in unit.card.team}
+        if reportage.interviewee.casefold() not in team and reportage.interviewee_consent is None:
+            yield Finding("summary", ("reportage", "interviewee_consent"),
+                          f"Rozmówca {reportage.interviewee} nie należy do zespołu JST: wpisz, czy zgodził(a) się na "
+                          "podanie imienia i nazwiska w publikacji. Bez zgody publikacja je pominie.", severity="warning")
     if chosen == "reportage" and not summary.interview:
         yield Finding("summary", ("interview",), "Minireportaż wymaga wywiadu: wpisz co najmniej jedno pytanie i odpowiedź w arkuszu Wywiad.")

@@ -258,7 +258,8 @@ def studium_refleksji():
     header_and_footer(doc)
     title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [("Data dyskusji zogniskowanej", "{{ reflection.discussion_on }}"),
-                            ("Moderator", "{{ reflection.moderator }}")])
+                            ("Moderator", "{{ reflection.moderator }}"),
+                            ("Uczestnicy dyskusji", "{{ reflection.participants }}")])
     doc.add_heading("1. Cel dyskusji", 1)
     _text(doc, "reflection.aim")
     doc.add_heading("2. Przebieg dyskusji zogniskowanej", 1)

@@ -346,3 +346,19 @@ def test_an_empty_hdr_section_is_a_warning_and_the_document_says_not_specified(t
     folder = write_unit(tmp_path / "gmina", EDITION, data)
     [(_, _, message)] = warnings_of(folder)
     assert message == f"Arkusz jest pusty: w HDR sekcja „{section}” będzie miała treść „Nie określono.”."
+
+
+def test_an_interviewee_from_outside_the_team_without_a_consent_answer_is_a_warning(tmp_path: Path) -> None:
+    from documents_fixtures import full_unit_data
+
+    data = unit_data()
+    data["summary"] = full_unit_data("reportage")["summary"]
+    data["summary"]["info"]["submitted_on"] = "2021-03-05"
+    data["summary"]["reportage"]["interviewee"] = "Jan Kowalczyk"
+    folder = write_unit(tmp_path / "gmina", EDITION, data)
+    [(sheet, _, message)] = warnings_of(folder)
+    assert sheet == "Minireportaż"
+    assert message == ("Rozmówca Jan Kowalczyk nie należy do zespołu JST: wpisz, czy zgodził(a) się na podanie imienia "
+                       "i nazwiska w publikacji. Bez zgody publikacja je pominie.")
+    data["summary"]["reportage"]["interviewee_consent"] = "tak"
+    assert warnings_of(write_unit(tmp_path / "gmina2", EDITION, data)) == []

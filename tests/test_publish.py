@@ -136,3 +136,24 @@ def test_a_document_pandoc_cannot_read_is_a_clear_error_and_the_next_one_convert
         pandoc.to_html(b"to nie jest dokument Word")
     again = summary_html(full_unit(edition), edition, TemplateSet(ROOT / "templates"), pandoc)
     assert again == pages["good_practice"]
+
+
+@pytest.mark.parametrize("consent, shown", [(None, False), ("nie", False), ("tak", True)])
+def test_a_reportage_names_an_interviewee_from_outside_the_team_only_with_their_consent(edition, pandoc, consent, shown):
+    from documents_fixtures import full_unit_data, unit_from_data
+
+    from pipeline.publish import NAME_OMITTED
+
+    data = full_unit_data("reportage")
+    outsider = "Jan Kowalczyk"  # a school director, not in the JST team
+    data["summary"]["reportage"].update(interviewee=outsider, interviewee_consent=consent,
+                                        ending=f"— Dane to dopiero początek — mówi {outsider}.")
+    page = summary_html(unit_from_data(data, edition), edition, TemplateSet(ROOT / "templates"), pandoc)
+    assert (outsider in page) is shown
+    assert (NAME_OMITTED in page) is not shown
+    if not shown:
+        assert f"— Dane to dopiero początek — mówi {NAME_OMITTED}." in page
+
+
+def test_a_team_member_interviewed_is_named_without_a_consent_field(pages, edition):
+    assert full_unit(edition, "reportage").summary.reportage.interviewee in pages["reportage"]

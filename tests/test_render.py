@@ -515,3 +515,8 @@ def test_the_card_has_the_team_contacts_in_one_column_and_a_signature_block(edit
     assert "1 | Anna Nowak | Kierownik Referatu Oświaty | a.nowak@zolkiewka.example.pl\n84\u00a0123\u00a045\u00a067" in text
     assert "2 | Piotr Wiśniewski | Sekretarz Gminy | p.wisniewski@zolkiewka.example.pl\n" in text
     assert "Sporządził(a): Anna Nowak, Kierownik Referatu Oświaty" in text and "Zatwierdził(a): " in text
+
+
+def test_the_reflection_names_the_participants_of_the_discussion(documents):
+    assert ("Uczestnicy dyskusji | Anna Nowak, kierownik Referatu Oświaty\nPiotr Wiśniewski, sekretarz gminy\n"
+            "Marek Łoś, doradca (moderator)") in documents["reflection"]["podsumowanie.docx"]
