@@ -208,7 +208,8 @@ _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 def _unbalanced(template: str, label: str, head: str, text: str) -> list[TemplateIssue]:
     """Tags opened and not closed (or closed and not opened) within one paragraph: docxtpl
     would silently swallow the text up to the next tag, here they are errors."""
-    problems, opened = [], None
+    problems: list[tuple[tuple[str, int], str | None]] = []
+    opened: tuple[str, int] | None = None
     for match in re.finditer(r"\{\{|\{%|\{#|\}\}|%\}|#\}", text):
         token = match[0]
         if token in _CLOSERS:
