@@ -147,6 +147,8 @@ def bench_html_document(forms: Path, sample: int) -> dict[str, float]:
         summaries.append(render_document(TEMPLATE_SET, spec, build_context(spec, public, EDITION)))
         if len(summaries) == sample:
             break
+    if not summaries:
+        raise SystemExit(f"no valid summary among the demo units in {forms}: delete the folder to regenerate it")
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for index, data in enumerate(summaries):

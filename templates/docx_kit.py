@@ -382,6 +382,9 @@ def signature_table(doc: Document, loop: str, role: str, name: str, widths: list
     line.add_run("……………………………………………")
     caption = row.cells[2].add_paragraph("data i podpis", style="Podpis")
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for cell in row.cells:  # the whole block on one page: every row keeps with the next
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
     return table
 
 
