@@ -35,6 +35,7 @@ from pipeline.render import (
     paragraph_text,
     prepare_source,
     rendered_parts,
+    unescape_tags,
 )
 
 Severity = Literal["error", "warning"]
@@ -142,7 +143,7 @@ def check_template(path: Path, context: dict[str, Any], required: frozenset[str]
     used: set[str] = set()
     unreadable = False
     for part_name, label in sorted(parts.items()):
-        xml = archive.read(part_name).decode("utf-8")
+        xml = unescape_tags(archive.read(part_name).decode("utf-8"))
         head = f"Szablon {path.name} ({label})"
         issues += _raw_paragraph_issues(path.name, label, head, xml)
         source = prepare_source(xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml)
