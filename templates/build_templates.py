@@ -23,6 +23,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from docx_kit import (  # noqa: E402
+    approval_block,
+    caption,
     core_properties,
     finish,
     grid_table,
@@ -44,8 +46,10 @@ METADATA_ROWS = [
 ]
 
 
-def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu") -> None:
+def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu", title: str | None = None) -> None:
     width = text_width_cm(doc)
+    if title:
+        caption(doc, title)
     key_value_table(doc, METADATA_ROWS + extra + [(date_label, "{{ document.date }}")], (6.0, width - 6.0))
 
 
@@ -63,9 +67,9 @@ def karta_jst():
     _metadata(doc, [("Typ JST", "{{ jst.unit_type }}"), ("Województwo", "{{ jst.voivodeship }}"),
                     ("Adres urzędu", "{{ jst.address }}"), ("E-mail urzędu", "{{ jst.office_email or '—' }}")])
     doc.add_heading("1. Zespół JST", 1)
-    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.9),
-                                  ("Stanowisko", "{{ m.position }}", width - 13.0), ("E-mail", "{{ m.email }}", 5.8),
-                                  ("Telefon", "{{ m.phone or '—' }}", 2.5)])
+    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.6),
+                                  ("Stanowisko", "{{ m.position }}", width - 11.9),
+                                  ("E-mail i telefon", "{{ m.contact }}", 7.5)])
     doc.add_heading("2. Team doradczy", 1)
     loop_table(doc, "a in advisers", [("Lp.", "{{ a.number }}", 1.0), ("Rola", "{{ a.role }}", 7.5),
                                       ("Imię i nazwisko", "{{ a.name }}", 4.2), ("E-mail", "{{ a.email or '—' }}", width - 12.7)])
@@ -96,6 +100,8 @@ def karta_jst():
                                                   ("Uzasadnienie", "{{ p.justification|akapity }}", width - 8.3),
                                                   ("Problemy nr", "{{ p.problems or '—' }}", 2.5)])
     tag(doc, "{%p endif %}")
+    para(doc, "", keep_next=True)
+    approval_block(doc, "{{ prepared_by }}")
     return doc, "Karta JST i diagnoza potrzeb"
 
 
@@ -116,7 +122,7 @@ def hdr():
     _text(doc, "hdr.main_goal")
     doc.add_heading("2. Priorytety rozwojowe i cele szczegółowe", 1)
     tag(doc, "{%p for p in priorities %}")
-    doc.add_heading("{{ p.heading }}", 3)
+    doc.add_heading("{{ p.heading }}", 2)
     tag(doc, "{%p for g in p.goals %}")
     para(doc, "{{ g.description|akapity }}", bold_prefix="Cel {{ g.number }}. ")
     tag(doc, "{%p endfor %}")
@@ -124,14 +130,16 @@ def hdr():
     para(doc, "Do tego priorytetu nie przypisano celów szczegółowych.")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    doc.add_heading("3. Działania", 1)
+    heading = doc.add_heading("3. Działania", 1)
+    heading.paragraph_format.page_break_before = True  # the table starts on a page of its own
+    para(doc, "Stan realizacji na dzień {{ hdr.status_on }} ({{ hdr.status_source }}).", "Metryczka", keep_next=True)
     columns = [("Lp.", "{{ a.number }}", 0.75), ("Cel", "{{ a.goal }}", 0.9), ("Działanie", "{{ a.name|akapity }}", 0),
-               ("Narzędzia i rozwiązania zarządcze", "{{ a.tools|akapity }}", 3.3), ("Termin od–do", "{{ a.term }}", 1.85),
+               ("Narzędzia i rozwiązania zarządcze", "{{ a.tools|akapity }}", 3.1), ("Termin od–do", "{{ a.term }}", 2.3),
                ("Odpowiedzialny", "{{ a.responsible }}", 2.5), ("Partnerzy", "{{ a.partners }}", 2.5),
                ("Zasoby / koszt", "{{ a.resources_cost }}", 2.5), ("Wskaźnik i wartość docelowa", "{{ a.indicator_target }}", 3.0),
-               ("Monitorowanie", "{{ a.monitoring }}", 3.0), ("Status", "{{ a.status }}", 1.9)]
+               ("Monitorowanie", "{{ a.monitoring }}", 2.8), ("Stan realizacji", "{{ a.status }}", 1.9)]
     columns[2] = ("Działanie", "{{ a.name|akapity }}", round(width - sum(c[2] for c in columns), 2))
-    loop_table(doc, "a in actions", columns, small=True)
+    loop_table(doc, "a in actions", columns, small=True, keep_together=False)  # pages long: rows flow
     tag(doc, "{%p if actions_cost_total %}")
     para(doc, "{{ actions_cost_total }}", "Metryczka", bold_prefix="Łączny koszt działań (suma podanych kwot): ")
     tag(doc, "{%p endif %}")
@@ -140,12 +148,20 @@ def hdr():
     para(doc, "Zacieniowane pola oznaczają miesiące, w których trwa działanie (okres HDR: {{ hdr.period }}).", "Metryczka")
     para(doc, f"{{{{p timeline|tabela_harmonogramu({width}) }}}}")
     doc.add_heading("5. Ryzyka i sposoby przeciwdziałania", 1)
+    tag(doc, "{%p if risks %}")
     loop_table(doc, "r in risks", [("Lp.", "{{ r.number }}", 1.0), ("Ryzyko", "{{ r.risk|akapity }}", (width - 1.0) / 2),
                                    ("Sposób przeciwdziałania", "{{ r.mitigation|akapity }}", (width - 1.0) / 2)])
+    tag(doc, "{%p else %}")
+    para(doc, "Nie określono.")
+    tag(doc, "{%p endif %}")
     doc.add_heading("6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze", 1)
+    tag(doc, "{%p if directions %}")
     loop_table(doc, "d in directions", [("Lp.", "{{ d.number }}", 1.0), ("Kierunek wdrożenia", "{{ d.direction|akapity }}", 10.5),
                                         ("Wybrane narzędzia i rozwiązania zarządcze", "{{ d.tools|akapity }}", width - 15.0),
                                         ("Działania HDR (lp.)", "{{ d.actions }}", 3.5)])
+    tag(doc, "{%p else %}")
+    para(doc, "Nie określono.")
+    tag(doc, "{%p endif %}")
     heading = doc.add_heading("7. Przyjęcie harmonogramu", 1)
     heading.paragraph_format.keep_with_next = True
     para(doc, "Harmonogram przyjęto dnia {{ hdr.adopted_on }}", keep_next=True)
@@ -172,7 +188,8 @@ def spotkania():
         ("Data i godzina", "{{ m.date }}, {{ m.time_range }} ({{ m.duration }})"),
         ("Forma", "{{ m.form }}"),
         ("{{ m.place_label }}", "{{ m.place }}"),
-        ("Uczestnicy z JST", "{{ m.jst_participants_text }}"),
+        ("Uczestnicy z JST (wg listy obecności)", "{{ m.jst_participants_text }}"),
+        ("Nieobecni z zespołu JST", "{{ m.absent_text }}"),
         ("Doradcy", "{{ m.advisers_text }}"),
         ("Inni uczestnicy", "{{ m.others or '—' }}"),
         ("Etap cyklu", "{{ m.stage_number }}. {{ m.stage_name }}"),
@@ -187,8 +204,10 @@ def spotkania():
     tag(doc, "{%p else %}")
     para(doc, "Na spotkaniu nie ustalono zadań.")
     tag(doc, "{%p endif %}")
-    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ").paragraph_format.space_before = Pt(8)
-    para(doc, "{{ m.recorded_by }}", bold_prefix="Sporządził(a): ")
+    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ",
+         keep_next=True).paragraph_format.space_before = Pt(8)
+    para(doc, "Załącznik: lista obecności ze spotkania nr {{ m.number }}.", "Metryczka", keep_next=True)
+    approval_block(doc, "{{ m.recorded_by }}")
     tag(doc, "{%p endfor %}")
     return doc, "Notatki ze spotkań doradczych"
 
@@ -197,7 +216,7 @@ def _summary_metadata(doc, extra: list[tuple[str, str]], *, authors: bool = True
     rows = [("Obszar wsparcia", "{{ area.text }}"), *extra]
     if authors:
         rows.append(("Autorzy", "{{ summary.authors }}"))
-    _metadata(doc, rows, "Data przekazania do ORE")
+    _metadata(doc, rows, "Data przekazania do ORE", title="Metryczka")
 
 
 GOOD_PRACTICE_SECTIONS = [
@@ -216,13 +235,14 @@ def dobra_praktyka():
     doc = new_document()
     header_and_footer(doc)
     width = text_width_cm(doc)
-    title_block(doc, "Opis dobrej praktyki samorządowej", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [])
     doc.add_heading("I. Opis dobrej praktyki", 1)
     for title, key in GOOD_PRACTICE_SECTIONS:
         doc.add_heading(title, 2)
         _text(doc, f"good_practice.{key}")
     doc.add_heading("II. Dane kontaktowe osoby, która może przekazać szczegółowe informacje na temat rozwiązania", 1)
+    caption(doc, "Dane kontaktowe")
     key_value_table(doc, [("Imię, nazwisko i stanowisko", "{{ good_practice.contact_name }}"),
                           ("E-mail", "{{ good_practice.contact_email }}"),
                           ("Telefon", "{{ good_practice.contact_phone or '—' }}")], (6.0, width - 6.0))
@@ -236,9 +256,10 @@ def dobra_praktyka():
 def studium_refleksji():
     doc = new_document()
     header_and_footer(doc)
-    title_block(doc, "Studium refleksji", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [("Data dyskusji zogniskowanej", "{{ reflection.discussion_on }}"),
-                            ("Moderator", "{{ reflection.moderator }}")])
+                            ("Moderator", "{{ reflection.moderator }}"),
+                            ("Uczestnicy dyskusji", "{{ reflection.participants }}")])
     doc.add_heading("1. Cel dyskusji", 1)
     _text(doc, "reflection.aim")
     doc.add_heading("2. Przebieg dyskusji zogniskowanej", 1)
@@ -255,8 +276,7 @@ def studium_refleksji():
 def minireportaz():
     doc = new_document()
     header_and_footer(doc)
-    para(doc, "Minireportaż z wywiadem", "Etykieta")
-    doc.add_paragraph("{{ summary.title }}", style="Title")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     para(doc, "{{ reportage.lead|akapity }}", "Lead")
     _text(doc, "reportage.opening_scene")
     doc.add_heading("Tło", 2)
@@ -273,7 +293,6 @@ def minireportaz():
     _text(doc, "reportage.effects")
     _text(doc, "reportage.ending")
     para(doc, "{{ summary.authors }}, {{ summary.submitted_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold_prefix="Tekst: ")
-    para(doc, "Metryczka", "Etykieta")
     _summary_metadata(doc, [("Rozmówca", "{{ reportage.interviewee }}, {{ reportage.interviewee_role }}")],
                       authors=False)
     return doc, "Minireportaż z wywiadem"

@@ -183,6 +183,7 @@ GOOD_PRACTICE = {
 }
 REFLECTION = {
     "discussion_on": "2021-02-10", "moderator": "Marek Łoś",
+    "participants": "Anna Nowak, kierownik Referatu Oświaty\nPiotr Wiśniewski, sekretarz gminy\nMarek Łoś, doradca (moderator)",
     "aim": "Cel racjonalny: ocenić wdrożenie HDR.\nCel doświadczeniowy: docenić pracę zespołu.",
     "objective_questions": "Które działania HDR zrealizowano?", "objective_synthesis": "Zrealizowano 5 z 8 działań.",
     "reflective_questions": "Co było najtrudniejsze?", "reflective_synthesis": "Najtrudniejsze było zebranie danych.",

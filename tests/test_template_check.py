@@ -95,12 +95,16 @@ def test_missing_templates_are_errors_and_errors_come_first(broken_issues):
 
 def test_a_template_that_leaves_out_required_data_gets_a_warning(tmp_path, edition):
     from docx import Document
+    from docx.oxml.ns import qn
 
     document = Document(TEMPLATES / "hdr.docx")
     body = document.element.body
-    for table in document.tables:
-        if "{%tr for r in risks %}" in "".join(c.text for row in table.rows for c in row.cells):
-            body.remove(table._tbl)
+    children = list(body.iterchildren())
+    texts = ["".join(t.text or "" for t in node.iter(qn("w:t"))) for node in children]
+    start = texts.index("{%p if risks %}")  # the whole section body: table, or "Nie określono."
+    end = texts.index("{%p endif %}", start)
+    for node in children[start:end + 1]:
+        body.remove(node)
     document.save(tmp_path / "hdr.docx")
     context = example_contexts(edition)["hdr.docx"]
     issues = check_template(tmp_path / "hdr.docx", context, BY_TEMPLATE["hdr.docx"].required_keys)
