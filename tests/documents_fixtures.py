@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from pipeline.edition import Edition
 from pipeline.models import FORM_MODELS, Unit
 from pipeline.ooxml import TIMELINE_FILL
+
+# The tests' own templates: pipeline tests pin their wording, never the shipped (coordinator's) ones.
+TEST_TEMPLATES = Path(__file__).parent / "data" / "templates"
 
 JST_NAME = "Gmina Żółkiewka"
 TERC = "0613082"

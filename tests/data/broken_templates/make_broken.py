@@ -1,4 +1,4 @@
-"""Regenerate the deliberately broken templates from templates/ (dev script).
+"""Regenerate the deliberately broken templates from the test templates in tests/data/templates/ (dev script).
 
     .venv/bin/python tests/data/broken_templates/make_broken.py
 
@@ -19,7 +19,7 @@ from docx import Document
 from pipeline.files import normalize_docx
 
 HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE.parents[2] / "templates"
+TEMPLATES = HERE.parent / "templates"
 
 
 def _paragraphs(document):
