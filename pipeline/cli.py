@@ -191,6 +191,30 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
     sys.exit(1 if errors else 0)
 
 
+@templates_group.command("preview")
+@click.argument("names", nargs=-1, metavar="[SZABLON]...")
+@click.option("--units", "unit_ids", multiple=True, help="Unit folder under --forms to preview with (repeatable; "
+              "default: example data filling every field).")
+@click.option("--compare", is_flag=True, help="Show each page before (last accepted preview) and after; mark changes.")
+@click.option("--accept", is_flag=True, help="Make this preview the reference for --compare.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output/podglad"), show_default=True)
+@edition_option
+@user_errors
+def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...], compare: bool, accept: bool,
+                              templates_dir: Path, forms_dir: Path, out_dir: Path, edition_id: str) -> None:
+    """Render templates with sample data into PDF and PNG pages and an HTML page (output/podglad/)."""
+    from pipeline import preview
+
+    edition = load_edition(edition_id)
+    units = preview.load_units(forms_dir, list(unit_ids), edition) if unit_ids else None
+    result = preview.make_preview(templates_dir, edition, out_dir, names=list(names) or None, units=units,
+                                  compare=compare, accept=accept)
+    click.echo("\n".join(preview.preview_summary(result)))
+    sys.exit(1 if any(doc.error for doc in result.documents) else 0)
+
+
 _STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
 
 
