@@ -31,9 +31,9 @@ from docx import Document
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.context import build_context, document_plan  # noqa: E402
 from pipeline.convert import ConversionJob, PdfConverter  # noqa: E402
 from pipeline.demo import write_demo  # noqa: E402
+from pipeline.documents import build_context, document_plan  # noqa: E402
 from pipeline.edition import load_edition  # noqa: E402
 from pipeline.render import TemplateSet, render_document, render_naive  # noqa: E402
 from pipeline.validate import discover_units, form_files, validate_unit  # noqa: E402

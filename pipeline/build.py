@@ -31,6 +31,9 @@ from pipeline.files import (
     sha256_bytes,
     sha256_file,
 )
+from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
+from pipeline.report.spreadsheet import build_coordinator_workbook
+from pipeline.report.status_page import build_status_page
 from pipeline.state import (
     BuildState,
     UnitState,
@@ -39,6 +42,7 @@ from pipeline.state import (
     quick_source_check,
     rebuild_reason,
 )
+from pipeline.statuses import BY_ID
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
 from pipeline.validate import discover_units, form_files
 
@@ -86,13 +90,14 @@ class BuildSummary:
     rebuilt: dict[str, str]  # unit id -> reason
     documents: int
     report_dir: Path
+    report: Report  # the same units as ``units``, as the closed model (what report.json holds)
 
     def count(self, status: str) -> int:
         return sum(1 for unit in self.units if unit["status"] == status)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.count("invalid") or self.count("failed") else 0
+        return 1 if any(BY_ID[unit["status"]].problem for unit in self.units) else 0
 
 
 Progress = Callable[[str, int, int], None]
@@ -192,8 +197,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     state.save()
     units = [entries[f.name] for f in folders]
     _flag_duplicate_codes(units, options, state)
-    _write_reports(options, units, state)
-    return BuildSummary(units, rebuilt, documents, options.out_dir)
+    report = _write_reports(options, units, state)
+    return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
@@ -241,17 +246,18 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
     previous = state.units.get(folder.name)
     files = {p.name: p for p in form_files(folder)}
     quick = {}
+    outputs_present = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         outputs_present = all((options.repo_root / d).exists() for d in previous.report.get("documents", []))
-        if rebuild_reason(folder.name, state, quick, key, templates, outputs_present) is None:
+        if rebuild_reason(previous, quick, key, templates, outputs_present) is None:
             return None
     return UnitJob(
         unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
         templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None,
+        forced=options.force and previous is not None, outputs_present=outputs_present,
     )
 
 
@@ -372,36 +378,39 @@ def _remove_bundle(options: BuildOptions, reported: str) -> None:
 REPORT_FILES = ("report.json", "raport.xlsx", "index.html")
 
 
-def _write_reports(options: BuildOptions, units: list[dict[str, Any]], state: BuildState) -> None:
-    """The coordinator's reports; skipped when what they show and the files themselves are
-    unchanged since the last run (on 2 807 units they take longer than the rest of a no-op run)."""
-    from pipeline.report.model import report_json_bytes
-    from pipeline.report.spreadsheet import build_coordinator_workbook
-    from pipeline.report.status_page import build_status_page
+def run_report(edition: Edition, units: list[dict[str, Any]]) -> Report:
+    """The run's report, checked against the closed model: what every report file shows."""
+    return Report(
+        edition=ReportEdition(id=str(edition.id), name=edition.name, start=edition.start, end=edition.end),
+        tool_version=__version__,
+        stages=list(edition.stages),
+        areas=[ReportArea(id=a.id, label=a.label) for a in edition.areas],
+        units=[ReportUnit.model_validate(unit) for unit in units],
+    )
 
+
+def _write_reports(options: BuildOptions, units: list[dict[str, Any]], state: BuildState) -> Report:
+    """The coordinator's reports, all three from one ``Report``; skipped when what they show and
+    the files themselves are unchanged since the last run (on 2 807 units they take longer than
+    the rest of a no-op run)."""
     edition = options.edition
-    report = {
-        "edition": {"id": edition.id, "name": edition.name, "start": edition.start.isoformat(),
-                    "end": edition.end.isoformat()},
-        "tool_version": __version__,
-        "stages": list(edition.stages),
-        "areas": [{"id": a.id, "label": a.label} for a in edition.areas],
-        "units": units,
-    }
-    key = content_hash([edition.fingerprint, report])
+    report = run_report(edition, units)
+    data = report.model_dump(mode="json")
+    key = content_hash([edition.fingerprint, data])
     targets = {name: safe_child(options.out_dir, name) for name in REPORT_FILES}
     recorded = state.reports.get("files")
     recorded = recorded if isinstance(recorded, dict) else {}
     if state.reports.get("key") == key and all(
             path.is_file() and not path.is_symlink() and sha256_file(path) == recorded.get(name)
             for name, path in targets.items()):
-        return
+        return report
     contents = {
-        "report.json": report_json_bytes(report),
-        "raport.xlsx": build_coordinator_workbook(report),
-        "index.html": build_status_page(report).encode("utf-8"),
+        "report.json": report_json_bytes(data),
+        "raport.xlsx": build_coordinator_workbook(data),
+        "index.html": build_status_page(data).encode("utf-8"),
     }
     for name, data in contents.items():
         atomic_write_bytes(targets[name], data)
-    state.reports = {"key": key, "files": {name: sha256_bytes(data) for name, data in contents.items()}}
+    state.reports = {"key": key, "files": {name: sha256_bytes(content) for name, content in contents.items()}}
     state.save()
+    return report

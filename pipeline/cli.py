@@ -15,10 +15,17 @@ from typing import Any
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, api, preview
+from pipeline.blank_forms import write_blank_forms, write_sample_forms
+from pipeline.build import BuildOptions
+from pipeline.bundle import verify_bundle
+from pipeline.console import BuildConsole, mask_problem, masked_report
+from pipeline.demo import write_demo
 from pipeline.edition import DEFAULT_EDITION, load_edition
-from pipeline.errors import TeczkaError, UsageError
+from pipeline.errors import TeczkaError
 from pipeline.files import LockedError, UnsafePathError
+from pipeline.statuses import BY_ID
+from pipeline.template_check import check_templates, format_issues
 
 edition_option = click.option(
     "--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True,
@@ -28,7 +35,6 @@ edition_option = click.option(
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into a clean message and exit code."""
-
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -64,8 +70,6 @@ def main() -> None:
 @user_errors
 def forms_command(out_dir: Path, edition_id: str) -> None:
     """Write the blank forms (one workbook per form)."""
-    from pipeline.blank_forms import write_blank_forms
-
     for path in write_blank_forms(out_dir, load_edition(edition_id)):
         click.echo(f"zapisano {path}")
 
@@ -77,8 +81,6 @@ def forms_command(out_dir: Path, edition_id: str) -> None:
 @user_errors
 def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
     """Regenerate the sample units' filled forms from their JSON source."""
-    from pipeline.blank_forms import write_sample_forms
-
     written = write_sample_forms(source, forms_dir, load_edition(edition_id))
     click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
 
@@ -90,14 +92,9 @@ def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
 @user_errors
 def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
     """Validate the filled forms of every unit under FORMS_DIR."""
-    from pipeline.validate import discover_units, validate_unit
-
-    if not forms_dir.is_dir():
-        raise UsageError(f"Nie ma katalogu {forms_dir}.")
-    edition = load_edition(edition_id)
-    results = [validate_unit(folder, edition, Path.cwd()) for folder in discover_units(forms_dir)]
+    results = api.validate_forms(forms_dir, load_edition(edition_id), Path.cwd())
     if as_json:
-        click.echo(json.dumps([_unit_json(r) for r in results], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([masked_report(r) for r in results], ensure_ascii=False, indent=2))
     else:
         for result in results:
             _print_unit(result)
@@ -120,16 +117,13 @@ def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
 def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: bool, no_html: bool,
                   jobs: int | None, force: bool, timeout: float, edition_id: str) -> None:
     """Build every unit under --forms into --out: documents, PDF/A, HTML, bundles and reports."""
-    from pipeline.build import BuildOptions, build
-    from pipeline.console import BuildConsole
-
     options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
                            templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
                            conversion_timeout=timeout)
     if jobs:
         options.jobs = jobs
     console = BuildConsole()
-    summary = build(options, progress=console.progress, echo=click.echo)
+    summary = api.build(options, progress=console.progress, echo=click.echo)
     console.finish(summary)
     sys.exit(summary.exit_code)
 
@@ -143,8 +137,6 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
 @user_errors
 def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
     """Write valid filled forms for COUNT synthetic units (deterministic for a seed)."""
-    from pipeline.demo import write_demo
-
     ids = write_demo(count, seed, out_dir, load_edition(edition_id))
     click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition_id})")
 
@@ -154,8 +146,6 @@ def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
 @user_errors
 def verify_command(bundles: tuple[Path, ...]) -> None:
     """Re-check bundles against their manifests (checksums, sizes, missing or extra files)."""
-    from pipeline.bundle import verify_bundle
-
     failed = 0
     for path in bundles:
         problems = verify_bundle(path)
@@ -180,8 +170,6 @@ def templates_group() -> None:
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str) -> None:
     """Check every template: tags that parse, variables the pipeline provides, tags split by Word."""
-    from pipeline.template_check import check_templates, format_issues
-
     issues = check_templates(templates_dir, load_edition(edition_id))
     if issues:
         click.echo(format_issues(issues))
@@ -205,8 +193,6 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
 def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...], compare: bool, accept: bool,
                               templates_dir: Path, forms_dir: Path, out_dir: Path, edition_id: str) -> None:
     """Render templates with sample data into PDF and PNG pages and an HTML page (output/podglad/)."""
-    from pipeline import preview
-
     edition = load_edition(edition_id)
     units = preview.load_units(forms_dir, list(unit_ids), edition) if unit_ids else None
     result = preview.make_preview(templates_dir, edition, out_dir, names=list(names) or None, units=units,
@@ -215,37 +201,13 @@ def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...],
     sys.exit(1 if any(doc.error for doc in result.documents) else 0)
 
 
-_STATUS_PL = {"ok": "komplet", "incomplete": "w toku", "invalid": "błędy", "failed": "niepowodzenie"}
-
-
-def _problem_json(problem: Any) -> dict[str, Any]:
-    from pipeline.console import mask_problem
-
-    return mask_problem(problem).as_dict()
-
-
-def _unit_json(result: Any) -> dict[str, Any]:
-    card = result.unit.card
-    return {
-        "id": result.unit_id,
-        "name": card.jst.name if card else None,
-        "teryt": card.jst.terc if card else None,
-        "status": result.status,
-        "stage": result.stage,
-        "errors": [_problem_json(p) for p in result.errors],
-        "warnings": [_problem_json(p) for p in result.warnings],
-    }
-
-
-def _print_unit(result: Any) -> None:
+def _print_unit(result: api.UnitReport) -> None:
     """One unit's status and problems; e-mail addresses and phone numbers are masked."""
-    from pipeline.console import mask_problem
-
     card = result.unit.card
     name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
-    colour = {"ok": "green", "incomplete": "yellow", "invalid": "red"}[result.status]
-    click.echo(f"{result.unit_id}: {name}, etap {result.stage} z 5, ", nl=False)
-    click.secho(_STATUS_PL[result.status], fg=colour)
+    status = BY_ID[result.status]
+    click.echo(f"{result.id}: {name}, etap {result.stage} z 5, ", nl=False)
+    click.secho(status.label, fg=status.terminal)
     for problem in map(mask_problem, result.problems):
         mark = "błąd" if problem.severity == "error" else "uwaga"
         value = f" [wartość: {problem.value}]" if problem.value else ""

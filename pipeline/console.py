@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import time
 from functools import lru_cache
 from typing import Any, get_args
 
 import click
+
+from pipeline.contact import find_contacts, mask, mask_email, mask_phone
+from pipeline.statuses import BY_ID, STATUSES
 
 _STAGE_PL = {"dokumenty": "dokumenty Word", "PDF/A": "konwersja do PDF/A", "gotowe": "gotowe"}
 
@@ -46,13 +48,12 @@ class BuildConsole:
             for unit_id, reason in sorted(summary.rebuilt.items()):
                 echo(f"  przebudowano {unit_id}: {reason}")
         echo("")
-        echo("Jednostki       liczba")
-        for status, label in (("ok", "kompletne"), ("incomplete", "w toku"), ("invalid", "z błędami"),
-                              ("failed", "niepowodzenie")):
-            echo(f"  {label:<14}{summary.count(status):>5}")
+        echo(f"{'Jednostki':<26}liczba")
+        for status in STATUSES:
+            echo(f"  {status.counted:<24}{summary.count(status.id):>6}")
         echo(f"Dokumenty Word: {summary.documents} (nowe lub zmienione), czas: {seconds:.1f} s")
         for unit in summary.units:
-            if unit["status"] in ("invalid", "failed"):
+            if BY_ID[unit["status"]].problem:
                 reason = unit.get("failure") or f"błędy w formularzach: {len(unit['errors'])}"
                 echo(f"  ! {unit['id']}: {reason}")
         echo(f"Raport: {summary.report_dir / 'index.html'}, {summary.report_dir / 'raport.xlsx'}, "
@@ -63,21 +64,6 @@ class BuildConsole:
 # A terminal is often shared, logged or pasted into a ticket: e-mail addresses and phone
 # numbers typed in the forms are shown masked ("a***@gmina.pl", "** *** ** 67"), also when a
 # validation message echoes the value that was wrong.
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
-_PHONE = re.compile(r"(?<![\w/])\+?\(?\d(?:[\s().-]{0,2}\d){8,11}(?![\w/])")
-
-
-def mask_email(text: str) -> str:
-    local, at, domain = text.partition("@")
-    return f"{local[:1]}***{at}{domain}" if at else f"{text[:1]}***"
-
-
-def mask_phone(text: str) -> str:
-    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
-    keep = set(digits[-2:])
-    return "".join("*" if ch.isdigit() and i not in keep else ch for i, ch in enumerate(text))
-
 
 @lru_cache(maxsize=1)
 def contact_fields() -> dict[str, str]:
@@ -110,8 +96,7 @@ def private_parts(value: str | None, field: str | None = None) -> list[tuple[str
     kind = contact_fields().get(field or "")
     if kind:
         return [(value, mask_email(value) if kind == "email" else mask_phone(value))]
-    return ([(m[0], mask_email(m[0])) for m in _EMAIL.finditer(value)]
-            + [(m[0], mask_phone(m[0])) for m in _PHONE.finditer(value)])
+    return [(found.text, mask(found)) for found in find_contacts(value)]
 
 
 def mask_problem(problem: Any) -> Any:
@@ -121,3 +106,12 @@ def mask_problem(problem: Any) -> Any:
     for part, masked in private_parts(problem.value, problem.field):
         message, value = message.replace(part, masked), value.replace(part, masked)
     return dataclasses.replace(problem, message=message, value=value)
+
+
+def masked_report(report: Any) -> dict[str, Any]:
+    """A unit's report entry as JSON for the terminal (`teczka validate --json`): its problems
+    masked as in ``mask_problem``."""
+    data: dict[str, Any] = report.model_dump(mode="json")
+    data["errors"] = [mask_problem(p).as_dict() for p in report.problems if p.severity == "error"]
+    data["warnings"] = [mask_problem(p).as_dict() for p in report.problems if p.severity == "warning"]
+    return data

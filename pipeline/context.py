@@ -1,4 +1,4 @@
-"""Which documents a unit gets, and the data each Word template receives.
+"""The data each Word template receives (which documents a unit gets is pipeline/documents.py).
 
 Pure functions: a validated ``Unit`` and its ``Edition`` in, plain dicts out. Keys are English
 snake_case; values a template prints are already formatted the Polish way (dates, amounts,
@@ -8,10 +8,9 @@ conditions. The keys are documented in templates/README.md and checked by templa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.edition import Edition
 from pipeline.fields import split_names
@@ -27,101 +26,15 @@ from pipeline.polish import (
     format_time,
 )
 
+if TYPE_CHECKING:  # documents.py imports this module's builders
+    from pipeline.documents import DocumentSpec
+
 DASH = "—"
 EN_DASH = "\u2013"
 
-SUMMARY_TEMPLATES = {
-    "good_practice": "podsumowanie_dobra_praktyka.docx",
-    "reflection": "podsumowanie_studium_refleksji.docx",
-    "reportage": "podsumowanie_minireportaz.docx",
-}
-SUMMARY_HEADINGS = {
-    "good_practice": "Opis dobrej praktyki samorządowej",
-    "reflection": "Studium refleksji",
-    "reportage": "Minireportaż z wywiadem",
-}
-COMMON_KEYS = frozenset({"programme", "document", "jst", "area", "team", "advisers"})
-# Keys a template must use somewhere, or the document leaves data out (template_check warns).
-REQUIRED_KEYS: dict[str, frozenset[str]] = {
-    "karta_jst.docx": frozenset({"programme", "document", "jst", "area", "team", "advisers", "area_choice", "diagnosis"}),
-    "hdr.docx": frozenset({"programme", "document", "jst", "area", "team_text", "advisers_text", "hdr", "priorities",
-                           "actions", "timeline", "risks", "directions", "signatures"}),
-    "spotkania.docx": frozenset({"programme", "document", "jst", "meetings_summary", "meetings"}),
-    SUMMARY_TEMPLATES["good_practice"]: frozenset({"programme", "document", "jst", "summary", "good_practice"}),
-    SUMMARY_TEMPLATES["reflection"]: frozenset({"programme", "document", "jst", "summary", "reflection"}),
-    SUMMARY_TEMPLATES["reportage"]: frozenset({"programme", "document", "jst", "summary", "reportage"}),
-}
 
-
-@dataclass(frozen=True, slots=True)
-class DocumentSpec:
-    """One document of a unit: output name, template, and the metadata stamped into it."""
-
-    name: str  # output file name, stable: "hdr.docx"
-    template: str  # template file name in templates/
-    heading: str  # what the document is: "Harmonogram działań rozwojowych"
-    title: str  # heading and JST: "Harmonogram działań rozwojowych — Gmina Żółkiewka"
-    subject: str
-    keywords: tuple[str, ...]
-    date: date  # from the data (adoption, last meeting, submission), never the clock
-    author: str  # the JST name: docProps creator
-
-
-# ----------------------------------------------------------------------------- the plan
-def document_plan(unit: Unit, edition: Edition) -> list[DocumentSpec]:
-    """The documents a unit gets from its valid forms, in a fixed order."""
-    card = unit.card
-    if card is None:
-        return []
-    plan = []
-    diagnosis = unit.diagnosis
-    card_date = diagnosis.info.finished_on if diagnosis else card.area_choice.chosen_on
-    plan.append(_spec(unit, edition, "karta_jst.docx", "karta_jst.docx", "Karta JST i diagnoza potrzeb",
-                      card_date, ("karta JST", "diagnoza potrzeb")))
-    if diagnosis and unit.hdr:
-        plan.append(_spec(unit, edition, "hdr.docx", "hdr.docx", "Harmonogram działań rozwojowych",
-                          unit.hdr.info.adopted_on, ("HDR", "harmonogram działań rozwojowych")))
-    if unit.meetings and unit.meetings.meetings:
-        last = max(m.held_on for m in unit.meetings.meetings)
-        plan.append(_spec(unit, edition, "spotkania.docx", "spotkania.docx", "Notatki ze spotkań doradczych",
-                          last, ("spotkania doradcze", "notatki")))
-    summary = unit.summary
-    code = edition.summary_form_code(summary.info.form) if summary else None
-    if summary and code and getattr(summary, code) is not None:
-        plan.append(_spec(unit, edition, "podsumowanie.docx", SUMMARY_TEMPLATES[code], SUMMARY_HEADINGS[code],
-                          summary.info.submitted_on, ("podsumowanie", SUMMARY_HEADINGS[code].lower())))
-    return plan
-
-
-def _spec(unit: Unit, edition: Edition, name: str, template: str, heading: str, when: date,
-          extra: tuple[str, ...]) -> DocumentSpec:
-    jst = unit.card.jst
-    area = edition.area_by_choice(unit.card.area_choice.area)
-    area_label = area.label if area else unit.card.area_choice.area
-    return DocumentSpec(
-        name=name, template=template, heading=heading, title=f"{heading} {DASH} {jst.name}",
-        subject=f"{heading}. {edition.name}. Obszar: {area_label}.",
-        keywords=("ORE", "JST", *extra, jst.name, f"TERC {jst.terc}", edition.short_name, area_label),
-        date=when, author=jst.name,
-    )
-
-
-# ----------------------------------------------------------------------------- the context
-def build_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
-    """Everything the template of ``spec`` prints, as plain dicts, lists and strings."""
-    context = _common(spec, unit, edition)
-    if spec.template == "karta_jst.docx":
-        context.update(_card(unit))
-    elif spec.template == "hdr.docx":
-        context.update(_hdr(unit, edition))
-    elif spec.template == "spotkania.docx":
-        context.update(_meetings(unit.meetings, edition))
-    else:
-        context.update(_summary(unit, edition))
-    return context
-
-
-def _common(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
+# ----------------------------------------------------------------------------- common keys
+def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
     card = unit.card
     jst = card.jst
     area = edition.area_by_choice(card.area_choice.area)
@@ -154,7 +67,7 @@ def _common(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
     }
 
 
-def _card(unit: Unit) -> dict[str, Any]:
+def card_context(unit: Unit, edition: Edition) -> dict[str, Any]:
     choice = unit.card.area_choice
     context: dict[str, Any] = {
         "area_choice": {"area": choice.area, "justification": choice.justification,
@@ -182,7 +95,7 @@ def _card(unit: Unit) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- HDR
-def _hdr(unit: Unit, edition: Edition) -> dict[str, Any]:
+def hdr_context(unit: Unit, edition: Edition) -> dict[str, Any]:
     form: HdrForm = unit.hdr
     info = form.info
     goals_by_priority: dict[int, list[dict[str, Any]]] = {}
@@ -271,7 +184,8 @@ def _meetings_count(n: int, adjective: tuple[str, str, str] = ("doradcze", "dora
     return count(n, f"spotkanie {adjective[0]}", f"spotkania {adjective[1]}", f"spotkań {adjective[2]}")
 
 
-def _meetings(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
+def meetings_context(unit: Unit, edition: Edition) -> dict[str, Any]:
+    form: MeetingsForm = unit.meetings
     meetings = sorted(form.meetings, key=lambda m: (m.held_on, m.starts_at, m.number))
     tasks: dict[int, list[dict[str, Any]]] = {}
     for task in sorted(form.tasks, key=lambda t: (t.meeting, t.due)):
@@ -327,7 +241,7 @@ def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[
 
 
 # ----------------------------------------------------------------------------- summary
-def _summary(unit: Unit, edition: Edition) -> dict[str, Any]:
+def summary_context(unit: Unit, edition: Edition) -> dict[str, Any]:
     summary = unit.summary
     info = summary.info
     code = edition.summary_form_code(info.form)

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from pipeline import contact
+
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
 
@@ -130,18 +132,14 @@ def parse_int(value: Any) -> Any:
     return value
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-
-
 def check_email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not contact.is_email(value):
         raise PydanticCustomError("email", "Niepoprawny adres e-mail (oczekiwano np. jan.kowalski@gmina.pl).")
     return value
 
 
 def check_phone(value: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", value)
-    if not re.fullmatch(r"\+?\d{9,12}", digits):
+    if not contact.is_phone(value):
         raise PydanticCustomError("phone", "Niepoprawny numer telefonu (oczekiwano 9 cyfr, np. 81 123 45 67).")
     return value
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from pipeline.context import SUMMARY_TEMPLATES, build_context, document_plan
 from pipeline.convert import ConversionJob, PdfConverter
+from pipeline.documents import SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
 from pipeline.models import Unit
@@ -88,7 +88,7 @@ def sample_documents(templates: TemplateSet, edition: Edition, names: list[str] 
                      units: list[Unit] | None) -> list[tuple[PreviewDocument, bytes]]:
     """The documents to preview, rendered: one per template (example data) or per template and unit."""
     wanted = [_template_name(name, templates) for name in names] if names else None
-    sources = units if units is not None else [example_unit(edition, code) for code in SUMMARY_TEMPLATES]
+    sources = units if units is not None else [example_unit(edition, code) for code in SUMMARY_CODES]
     documents: dict[str, tuple[PreviewDocument, bytes]] = {}
     for unit in sources:
         for spec in document_plan(unit, edition):

@@ -8,17 +8,19 @@ left in the text (typed into a free-text field) is masked in the HTML as a secon
 from __future__ import annotations
 
 import html
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pypandoc
+
 from pipeline import models
+from pipeline.contact import replace_contacts
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import Edition
+from pipeline.render import render_document
 
 OMITTED = "(pominięto w publikacji)"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w/])(?:\+48[\s-]?)?(?:\(\d{2}\)[\s-]?\d(?:[\s-]?\d){6}|\d(?:[\s-]?\d){8})(?![\w/])")
 _STYLE = """
 body { font-family: "Liberation Sans", Arial, sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em;
        line-height: 1.5; color: #1a1a1a; }
@@ -39,18 +41,14 @@ def publication_unit(unit: models.Unit) -> models.Unit:
 
 
 def mask_contact_data(text: str) -> str:
-    return _PHONE.sub(OMITTED, _EMAIL.sub(OMITTED, text))
+    """``text`` with every e-mail address and phone number replaced by ``OMITTED``."""
+    return replace_contacts(text, lambda _: OMITTED)
 
 
 def summary_html(unit: models.Unit, edition: Edition, templates: Any) -> str | None:
     """Standalone HTML (lang="pl") of the unit's summary, or None when it has none."""
-    import pypandoc
-
-    from pipeline.context import build_context, document_plan
-    from pipeline.render import render_document
-
     public = publication_unit(unit)
-    specs = [spec for spec in document_plan(public, edition) if spec.name.startswith("podsumowanie")]
+    specs = [spec for spec in document_plan(public, edition) if spec.document.summary_code]
     if not specs:
         return None
     spec = specs[0]

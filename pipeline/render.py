@@ -312,7 +312,7 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
 
 def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
     """Every document the unit's valid forms allow, rendered in memory."""
-    from pipeline.context import build_context, document_plan
+    from pipeline.documents import build_context, document_plan
 
     return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
             for spec in document_plan(unit, edition)]

@@ -92,14 +92,15 @@ def quick_source_check(path: Path, previous: dict[str, Any] | None) -> SourceFin
     return None
 
 
-def rebuild_reason(unit_id: str, state: BuildState, sources: dict[str, SourceFingerprint | None],
+def rebuild_reason(previous: UnitState | None, sources: dict[str, SourceFingerprint | None],
                    key: str, templates: dict[str, str], outputs_present: bool) -> str | None:
     """Why a unit must be rebuilt (Polish, for the terminal), or None when it is up to date.
 
-    ``sources`` maps each input file name to its fingerprint, or None when only a full read
-    can tell (the caller then reads it and calls again with the content hash filled in).
+    The one decision, taken in two steps with the same function: the orchestrator asks with stat
+    data (``sources`` maps a file to None when only a full read can tell) and ``templates``
+    holding every template; the worker that read the forms asks again with the content hashes
+    filled in and ``templates`` holding the templates the unit's documents use.
     """
-    previous = state.units.get(unit_id)
     if previous is None:
         return "nowa jednostka"
     if previous.global_key != key:

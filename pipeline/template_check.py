@@ -26,7 +26,7 @@ from jinja2 import meta, nodes
 from lxml import etree
 from pydantic import BaseModel
 
-from pipeline.context import REQUIRED_KEYS, SUMMARY_TEMPLATES, build_context, document_plan
+from pipeline.documents import BY_TEMPLATE, SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import Edition
 from pipeline.models import Unit, form_field
 from pipeline.polish import plural
@@ -102,7 +102,7 @@ def example_unit(edition: Edition, summary_code: str = "good_practice") -> Unit:
 def example_contexts(edition: Edition) -> dict[str, dict[str, Any]]:
     """Template file name -> the context build_context gives for the example unit."""
     contexts: dict[str, dict[str, Any]] = {}
-    for code in SUMMARY_TEMPLATES:
+    for code in SUMMARY_CODES:
         unit = example_unit(edition, code)
         for spec in document_plan(unit, edition):
             contexts.setdefault(spec.template, build_context(spec, unit, edition))
@@ -125,7 +125,8 @@ def check_templates(templates_dir: Path, edition: Edition) -> list[TemplateIssue
             issues.append(TemplateIssue(path.name, "", "warning", f"Szablon {path.name} nie jest używany przez potok "
                                         "(nazwa pliku nie pasuje do żadnego dokumentu)."))
             context = {k: v for ctx in contexts.values() for k, v in ctx.items()}
-        issues += check_template(path, context, REQUIRED_KEYS.get(path.name, frozenset()))
+        document = BY_TEMPLATE.get(path.name)
+        issues += check_template(path, context, document.required_keys if document else frozenset())
     return sorted(issues, key=lambda i: (i.severity != "error", i.template))
 
 

@@ -13,16 +13,20 @@ import pickle
 import shutil
 import signal
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
-from pipeline.state import content_hash
-from pipeline.teryt import normalize_terc
+from pipeline.models import Unit
+from pipeline.render import render_document, template_set
+from pipeline.report.feedback import feedback_copies
+from pipeline.report.model import relative_path, unit_entry
+from pipeline.state import SourceFingerprint, UnitState, content_hash, rebuild_reason
 from pipeline.validate import UnitValidation, validate_unit
 
 _PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
@@ -46,6 +50,7 @@ class UnitJob:
     templates: dict[str, str]
     previous: dict[str, Any] | None
     forced: bool = False  # --force on a unit that was built before
+    outputs_present: bool = True  # every file the previous build reported is still there
 
 
 @dataclass
@@ -87,8 +92,6 @@ def _edition(edition_id: str) -> Edition:
 
 def _templates(templates_dir: str) -> Any:
     """The process-wide compiled templates (recompiled when a template file changes)."""
-    from pipeline.render import template_set
-
     return template_set(Path(templates_dir))
 
 
@@ -106,20 +109,16 @@ def _fingerprints(validation: UnitValidation) -> dict[str, dict[str, Any]]:
 
 def build_unit(job: UnitJob) -> UnitResult:
     """Validate a unit and render its documents into its staging folder."""
-    from pipeline.context import document_plan
-    from pipeline.state import BuildState, SourceFingerprint, UnitState, rebuild_reason
-
     edition = _edition(job.edition_id)
     validation = validate_unit(job.folder, edition, display_root=job.repo_root)
     sources = _fingerprints(validation)
     plan = document_plan(validation.unit, edition)
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
-    if job.previous is not None:
-        state = BuildState(Path(), {job.unit_id: UnitState(**job.previous)})
+    if job.previous is not None:  # stat data could not tell: the content decides
+        previous = UnitState(**job.previous)
         fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
-        outputs = all((job.repo_root / d).exists() for d in job.previous["report"].get("documents", []))
-        reason = rebuild_reason(job.unit_id, state, fingerprints, job.global_key, used, outputs)
-        if reason is None and used == job.previous["templates"]:
+        reason = rebuild_reason(previous, fingerprints, job.global_key, used, job.outputs_present)
+        if reason is None and used == previous.templates:
             return UnitResult(job.unit_id, True, sources)
         reason = reason or "zmiana szablonu"
     else:
@@ -130,24 +129,21 @@ def build_unit(job: UnitJob) -> UnitResult:
                         source_paths=[str(p) for p in validation.sources],
                         unit_pickle=pickle.dumps(validation.unit, protocol=pickle.HIGHEST_PROTOCOL))
     try:
-        result.documents = _render(validation, edition, job)
+        result.documents = _render(validation.unit, plan, edition, job)
     except OSError:
         raise  # disk full, no permission: the whole run stops with a clear message
     except Exception as exc:  # a template error in one unit must not stop the others
         result.failures.append(f"Błąd szablonu: {exc}")
-    result.report = _report_entry(validation, edition, job)
+    result.report = unit_entry(validation, edition, job.repo_root).model_dump(mode="json")
     _feedback(validation, job, result)
     return result
 
 
-def _render(validation: UnitValidation, edition: Edition, job: UnitJob) -> list[dict[str, Any]]:
-    from pipeline.context import build_context, document_plan
-    from pipeline.render import render_document
-
+def _render(unit: Unit, plan: list[DocumentSpec], edition: Edition, job: UnitJob) -> list[dict[str, Any]]:
     templates = _templates(str(job.templates_dir))
     documents = []
-    for spec in document_plan(validation.unit, edition):
-        data = render_document(templates, spec, build_context(spec, validation.unit, edition))
+    for spec in plan:
+        data = render_document(templates, spec, build_context(spec, unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
                           "template": spec.template, "sha256": sha256_bytes(data)})
@@ -156,72 +152,18 @@ def _render(validation: UnitValidation, edition: Edition, job: UnitJob) -> list[
 
 def _feedback(validation: UnitValidation, job: UnitJob, result: UnitResult) -> None:
     """A copy of each workbook with errors, the invalid cells marked, for the JST team."""
-    from pipeline.report.feedback import build_feedback_workbook
-
-    by_file: dict[str, list[dict[str, Any]]] = {}
-    for problem in validation.problems:
-        if problem.file:
-            by_file.setdefault(problem.file, []).append(problem.as_dict())
-    paths = {_relative(p, job.repo_root): p for p in validation.sources}
+    sources = {relative_path(p, job.repo_root): p for p in validation.sources}
     feedback = []
-    for display, problems in sorted(by_file.items()):
-        if not any(p for p in validation.errors if p.file == display) or display not in paths:
-            continue
-        target = job.staging / "uwagi" / (Path(display).stem + "_uwagi.xlsx")
+    for name, data in feedback_copies(validation.problems, sources).items():
+        target = job.staging / "uwagi" / name
         target.parent.mkdir(exist_ok=True)
-        try:
-            data = build_feedback_workbook(paths[display], problems)
-        except Exception:  # an unreadable workbook: its problems are still in the report
-            continue
         target.write_bytes(data)
-        feedback.append(_output_path(job, target.relative_to(job.staging).as_posix()))
+        feedback.append(_output_path(job, f"uwagi/{name}"))
     result.report["feedback"] = feedback
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _output_path(job: UnitJob, name: str) -> str:
-    return _relative(job.out_dir / job.unit_id / name, job.repo_root)
-
-
-def _report_entry(validation: UnitValidation, edition: Edition, job: UnitJob) -> dict[str, Any]:
-    unit = validation.unit
-    card = unit.card
-    meetings = {"on_site": 0, "online": 0, "hours_on_site": 0.0, "hours_online": 0.0}
-    if unit.meetings:
-        for meeting in unit.meetings.meetings:
-            form = edition.meeting_form(meeting.form)
-            kind = "online" if form and form.remote else "on_site"
-            start = datetime.combine(date.min, meeting.starts_at)
-            hours = (datetime.combine(date.min, meeting.ends_at) - start).total_seconds() / 3600
-            meetings[kind] += 1
-            meetings[f"hours_{kind}"] = round(meetings[f"hours_{kind}"] + hours, 2)
-    area = edition.area_by_choice(card.area_choice.area) if card else None
-    return {
-        "id": validation.unit_id,
-        "name": card.jst.name if card else None,
-        "teryt": normalize_terc(card.jst.terc) if card else None,  # "06 06 11 2" was typed
-        "unit_type": card.jst.unit_type if card else None,
-        "voivodeship": card.jst.voivodeship if card else None,
-        "status": validation.status,
-        "stage": validation.stage,
-        "area": {"id": area.id, "label": area.label} if area else None,
-        "summary_form": unit.summary.info.form if unit.summary else None,
-        "meetings": meetings,
-        "sources": [_relative(p, job.repo_root) for p in validation.sources],
-        "documents": [],
-        "bundle": None,
-        "feedback": [],
-        "errors": [p.as_dict() for p in validation.errors],
-        "warnings": [p.as_dict() for p in validation.warnings],
-        "failure": None,
-        "publication_omitted": [],
-    }
+    return relative_path(job.out_dir / job.unit_id / name, job.repo_root)
 
 
 def finish_unit(result: UnitResult) -> UnitResult:
@@ -309,4 +251,4 @@ def _bundle(result: UnitResult) -> None:
     name = bundle_file_name(report["teryt"], report["name"])
     (result.staging / name).write_bytes(build_bundle(entries, meta=meta))
     result.bundle_name = name
-    result.report["bundle"] = _relative(job.out_dir / "paczki" / name, job.repo_root)
+    result.report["bundle"] = relative_path(job.out_dir / "paczki" / name, job.repo_root)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from pipeline import layout, models, reader, rules
 from pipeline.edition import Edition
 from pipeline.errors import FormFileError, Problem
+from pipeline.statuses import StatusId
 
-Status = Literal["ok", "incomplete", "invalid", "failed"]
+Status = StatusId  # the statuses are declared in pipeline/statuses.py
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
 
 _MESSAGES = {

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from documents_fixtures import JST_NAME, TERC, TEST_TEMPLATES, full_unit
 
-from pipeline.context import build_context, document_plan
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.render import TemplateSet, render_document
 

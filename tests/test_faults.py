@@ -181,7 +181,7 @@ def test_libreoffice_hanging_on_every_document_fails_every_unit_and_leaves_no_pr
     lines = result.output.splitlines()
     for unit in ("gmina-a", "gmina-b"):
         assert f"  ! {unit}: {FAULTS['hang']}" in lines
-    assert "  niepowodzenie     2" in lines
+    assert "  z błędem generowania         2" in lines
     assert not (tmp_path / "output" / "paczki").exists() or not any((tmp_path / "output" / "paczki").iterdir())
     assert wait_until_gone(soffice.name) == []
     for pid in map(int, pids.read_text().split()):  # the stand-in and its own child (a sleep)

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline import models, reader
-from pipeline.context import build_context, document_plan
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.render import render_document, template_set
 from pipeline.validate import validate_form

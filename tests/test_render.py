@@ -22,7 +22,7 @@ from documents_fixtures import (
 )
 from docx import Document
 
-from pipeline.context import build_context, document_plan
+from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.render import (
     RenderError,

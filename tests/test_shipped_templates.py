@@ -21,7 +21,7 @@ import pytest
 from documents_fixtures import unit_from_data
 from docx import Document
 
-from pipeline.context import SUMMARY_TEMPLATES, build_context, document_plan
+from pipeline.documents import SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import load_edition
 from pipeline.render import TemplateSet, render_document
 from pipeline.template_check import check_templates, example_unit
@@ -36,7 +36,7 @@ _PAGE_FIELD = re.compile(r'w:instr="\s*PAGE\b|<w:instrText[^>]*>\s*PAGE\b')
 
 def _units():
     units = [unit_from_data(json.loads(p.read_text(encoding="utf-8")), EDITION, p.stem) for p in sorted(SAMPLES.glob("*.json"))]
-    return units + [example_unit(EDITION, code) for code in SUMMARY_TEMPLATES]  # every summary form at least once
+    return units + [example_unit(EDITION, code) for code in SUMMARY_CODES]  # every summary form at least once
 
 
 def _documents(templates_dir: Path):
@@ -87,7 +87,7 @@ def assert_the_templates_keep_their_promises(templates_dir: Path) -> dict[str, s
         assert any(_PAGE_FIELD.search(archive.read(name).decode("utf-8")) for name in archive.namelist()
                    if re.fullmatch(r"word/(header|footer)\d*\.xml", name)), (where, "no PAGE field in a header or footer")
         assert context["jst"]["name"] in everything, where
-        form = next((code for code, template in SUMMARY_TEMPLATES.items() if template == spec.template), None)
+        form = spec.document.summary_code
         if form:  # every section of the summary form carries its data (stage labels: the edition's)
             body = parts["word/document.xml"]
             for value in _strings(context[form]):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from documents_fixtures import TEST_TEMPLATES
 
-from pipeline.context import REQUIRED_KEYS, SUMMARY_TEMPLATES, build_context, document_plan
+from pipeline.documents import BY_TEMPLATE, SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import load_edition
+from pipeline.render import RenderError, render_document, template_set
 from pipeline.template_check import (
     TemplateIssue,
     check_template,
@@ -48,15 +49,15 @@ def test_the_test_templates_pass_without_a_warning(edition):
 @pytest.mark.parametrize("edition_id", ["2020", "2022"])
 def test_the_example_unit_covers_every_template(edition_id):
     contexts = example_contexts(load_edition(edition_id))
-    assert set(contexts) == set(REQUIRED_KEYS)
+    assert set(contexts) == set(BY_TEMPLATE)
     for template, context in contexts.items():
-        assert REQUIRED_KEYS[template] <= set(context), template
+        assert BY_TEMPLATE[template].required_keys <= set(context), template
 
 
 def test_the_example_unit_fills_every_optional_field(edition):
     unit = example_unit(edition, "reportage")
     assert unit.hdr.actions[0].cost is not None and unit.meetings.meetings[0].next_meeting is not None
-    assert document_plan(unit, edition)[-1].template == SUMMARY_TEMPLATES["reportage"]
+    assert document_plan(unit, edition)[-1].template == "podsumowanie_minireportaz.docx"
 
 
 def test_a_misspelt_variable_is_an_error_naming_it(broken_issues):
@@ -107,7 +108,7 @@ def test_a_template_that_leaves_out_required_data_gets_a_warning(tmp_path, editi
             body.remove(table._tbl)
     document.save(tmp_path / "hdr.docx")
     context = example_contexts(edition)["hdr.docx"]
-    issues = check_template(tmp_path / "hdr.docx", context, REQUIRED_KEYS["hdr.docx"])
+    issues = check_template(tmp_path / "hdr.docx", context, BY_TEMPLATE["hdr.docx"].required_keys)
     assert issues == [TemplateIssue("hdr.docx", "", "warning",
                                     "Szablon hdr.docx nie używa zmiennej „risks”: dokument pominie te dane.")]
 
@@ -133,10 +134,23 @@ def test_an_unknown_template_in_the_folder_is_a_warning(tmp_path, edition):
     assert [(i.template, i.severity) for i in issues] == [("kopia.docx", "warning")]
 
 
-def test_the_example_context_is_what_build_context_gives(edition):
+def test_what_the_check_passes_renders_and_a_variable_it_flags_stops_rendering(tmp_path, edition):
+    from docx import Document
+
+    templates = template_set(TEMPLATES)
+    for code in SUMMARY_CODES:  # every template the check passed renders the example unit's data
+        unit = example_unit(edition, code)
+        for spec in document_plan(unit, edition):
+            assert render_document(templates, spec, build_context(spec, unit, edition))[:2] == b"PK"
+    document = Document(TEMPLATES / "spotkania.docx")
+    document.add_paragraph("{{ jst.telefon }}")
+    document.save(tmp_path / "spotkania.docx")
+    [issue] = check_templates(tmp_path, edition)[-1:]  # the other templates are missing: errors first
+    assert issue.template == "spotkania.docx" and "„jst.telefon”" in issue.message
     unit = example_unit(edition)
-    spec = document_plan(unit, edition)[0]
-    assert example_contexts(edition)[spec.template] == build_context(spec, unit, edition)
+    [spec] = [s for s in document_plan(unit, edition) if s.template == "spotkania.docx"]
+    with pytest.raises(RenderError, match="jst.telefon|telefon"):
+        render_document(template_set(tmp_path), spec, build_context(spec, unit, edition))
 
 
 def _paths(value, prefix=""):
@@ -172,7 +186,7 @@ def _edited(tmp_path, name, edit):
     document = Document(TEMPLATES / name)
     edit(document)
     document.save(tmp_path / name)
-    return check_template(tmp_path / name, example_contexts(load_edition("2020"))[name], REQUIRED_KEYS[name])
+    return check_template(tmp_path / name, example_contexts(load_edition("2020"))[name], BY_TEMPLATE[name].required_keys)
 
 
 def _replace_in_runs(document, old, *new_runs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.errors import Problem
 from pipeline.files import XLSX_FONT
 from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
@@ -213,3 +215,24 @@ def build_feedback_workbook(source: Path, problems: list[dict[str, Any]]) -> byt
     links = [_mark(wb, problem) for problem in problems]
     _summary(wb, source, problems, links)
     return deterministic_xlsx(wb, _modified(wb, source))
+
+
+def feedback_copies(problems: Iterable[Problem], sources: dict[str, Path]) -> dict[str, bytes]:
+    """For each workbook with errors: its marked copy, ``<form>_uwagi.xlsx`` → bytes.
+
+    ``sources`` maps a problem's ``file`` (as shown) to the workbook read. A workbook that
+    cannot be opened gets no copy: its problems are still in the report."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.file:
+            by_file.setdefault(problem.file, []).append(problem)
+    copies = {}
+    for display, found in sorted(by_file.items()):
+        if display not in sources or not any(p.severity == "error" for p in found):
+            continue
+        try:
+            copies[Path(display).stem + "_uwagi.xlsx"] = build_feedback_workbook(
+                sources[display], [p.as_dict() for p in found])
+        except Exception:  # openpyxl fails in many ways on damaged or foreign files
+            continue
+    return copies

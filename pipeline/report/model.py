@@ -1,27 +1,27 @@
-"""The run report: what the orchestrator hands to the report stage and writes as report.json.
+"""The run report: one model for report.json, `teczka validate --json`, the status page and raport.xlsx.
 
 The models are closed (unknown keys are errors), so a change in the report shape shows up
-in the tests. The builders themselves take the plain dict and read it defensively.
+in the tests. ``unit_entry`` makes a unit's entry from its validation, for the build and for
+``api.validate_unit`` alike. The page and workbook builders read the plain JSON form of the
+model (``model_dump(mode="json")``) defensively, so an old report.json still renders.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
-from pathlib import PurePath
-from typing import Any, Literal
+from datetime import date, datetime
+from pathlib import Path, PurePath
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["ok", "incomplete", "invalid", "failed"]
+from pipeline.edition import Edition
+from pipeline.errors import Problem
+from pipeline.statuses import StatusId
+from pipeline.teryt import normalize_terc
+from pipeline.validate import UnitValidation
 
-# Polish labels shared by the workbook and the status page, in display order.
-STATUS_LABELS: dict[str, str] = {
-    "ok": "kompletna",
-    "incomplete": "w toku",
-    "invalid": "błędy w formularzach",
-    "failed": "błąd generowania",
-}
+Status = StatusId  # declared, with its Polish words, in pipeline/statuses.py
 STAGE_COUNT = 5
 
 
@@ -78,6 +78,52 @@ class ReportUnit(_Closed):
     warnings: list[ReportError]
     failure: str | None
     publication_omitted: list[str] = Field(default_factory=list)  # fields left out of the publication HTML
+
+
+def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> ReportUnit:
+    """A unit's report entry from its validation: nothing built yet (no documents, no bundle);
+    paths are shown relative to ``root``."""
+    unit = validation.unit
+    card = unit.card
+    meetings = {"on_site": 0, "online": 0, "hours_on_site": 0.0, "hours_online": 0.0}
+    if unit.meetings:
+        for meeting in unit.meetings.meetings:
+            form = edition.meeting_form(meeting.form)
+            kind = "online" if form and form.remote else "on_site"
+            start = datetime.combine(date.min, meeting.starts_at)
+            hours = (datetime.combine(date.min, meeting.ends_at) - start).total_seconds() / 3600
+            meetings[kind] += 1
+            meetings[f"hours_{kind}"] = round(meetings[f"hours_{kind}"] + hours, 2)
+    area = edition.area_by_choice(card.area_choice.area) if card else None
+    return ReportUnit(
+        id=validation.unit_id,
+        name=card.jst.name if card else None,
+        teryt=normalize_terc(card.jst.terc) if card else None,  # "06 06 11 2" was typed
+        unit_type=card.jst.unit_type if card else None,
+        voivodeship=card.jst.voivodeship if card else None,
+        status=validation.status,
+        stage=validation.stage,
+        area=ReportArea(id=area.id, label=area.label) if area else None,
+        summary_form=unit.summary.info.form if unit.summary else None,
+        meetings=ReportMeetings.model_validate(meetings),
+        sources=[relative_path(p, root) for p in validation.sources],
+        documents=[], bundle=None, feedback=[],
+        errors=[problem_entry(p) for p in validation.errors],
+        warnings=[problem_entry(p) for p in validation.warnings],
+        failure=None,
+    )
+
+
+def problem_entry(problem: Problem) -> ReportError:
+    return ReportError.model_validate(problem.as_dict())
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` as shown in the report: relative to ``root`` when under it, POSIX slashes."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 class Report(_Closed):

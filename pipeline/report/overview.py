@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pipeline.report.model import STAGE_COUNT, STATUS_LABELS
+from pipeline.report.model import STAGE_COUNT
+from pipeline.statuses import STATUSES
 
 _POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż"
 _POLISH_RANK = {letter: rank for rank, letter in enumerate(_POLISH_ALPHABET)}
@@ -126,7 +127,7 @@ def compute_overview(
         hours_online += float(meetings.get("hours_online") or 0)
 
     statuses = [
-        Count(code, label, status_counts.pop(code, 0)) for code, label in STATUS_LABELS.items()
+        Count(status.id, status.label, status_counts.pop(status.id, 0)) for status in STATUSES
     ]
     statuses += [Count(code, code, n) for code, n in sorted(status_counts.items())]  # unknown ones
     return Overview(

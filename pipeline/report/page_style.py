@@ -1,6 +1,11 @@
-"""The inline stylesheet of the status page (screen and print)."""
+"""The inline stylesheet of the status page (screen and print).
 
-PAGE_CSS = """
+The colours of the unit statuses come from their one declaration in pipeline/statuses.py.
+"""
+
+from pipeline.statuses import STATUSES
+
+_BASE_CSS = """
 :root { --ink: #1f2937; --muted: #4b5563; --line: #d1d5db; --soft: #f3f4f6; --link: #1d4ed8; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -17,8 +22,6 @@ a { color: var(--link); }
 .tiles { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 12px; }
 .tile { border: 1px solid var(--line); border-left: 6px solid #6b7280; border-radius: 6px; padding: 8px 14px; min-width: 170px; background: var(--soft); }
 .tile .num { display: block; font-size: 28px; font-weight: 700; line-height: 1.2; }
-.tile-ok { border-left-color: #2e7d4f; } .tile-incomplete { border-left-color: #b58900; }
-.tile-invalid { border-left-color: #c0392b; } .tile-failed { border-left-color: #7f1d1d; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 16px 32px; }
 .chart { margin: 0; padding: 12px 16px; border: 1px solid var(--line); border-radius: 6px; break-inside: avoid; }
 .chart figcaption { font-weight: 700; font-size: 16px; margin-bottom: 8px; }
@@ -34,14 +37,8 @@ thead th { background: #e5e7eb; }
 tbody th { font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 1px 10px; border-radius: 999px; border: 1px solid; font-size: 13px; font-weight: 700; white-space: nowrap; }
-.badge-ok { background: #dcf2e3; color: #14532d; border-color: #2e7d4f; }
-.badge-incomplete { background: #fff1c2; color: #5c4200; border-color: #b58900; }
-.badge-invalid { background: #fde2e0; color: #8a1c1c; border-color: #c0392b; }
-.badge-failed { background: #7f1d1d; color: #fff; border-color: #7f1d1d; }
 .badge-unknown { background: var(--soft); color: var(--ink); border-color: #6b7280; }
 .unit { border: 1px solid var(--line); border-left: 8px solid #6b7280; border-radius: 6px; padding: 14px 18px; margin: 0 0 16px; break-inside: avoid; }
-.unit-ok { border-left-color: #2e7d4f; } .unit-incomplete { border-left-color: #b58900; }
-.unit-invalid { border-left-color: #c0392b; } .unit-failed { border-left-color: #7f1d1d; }
 .unit-head { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; }
 .facts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px 20px; margin: 10px 0; }
 .facts div { min-width: 0; }
@@ -70,3 +67,12 @@ footer { margin-top: 32px; color: var(--muted); font-size: 13px; }
 }
 @page { size: A4; margin: 14mm; }
 """
+
+# After the base rules, so a status colour wins over the neutral border of .tile, .badge and .unit.
+_STATUS_CSS = "".join(
+    f".tile-{s.id} {{ border-left-color: {s.colour}; }}\n"
+    f".badge-{s.id} {{ background: {s.background}; color: {s.ink}; border-color: {s.colour}; }}\n"
+    f".unit-{s.id} {{ border-left-color: {s.colour}; }}\n"
+    for s in STATUSES
+)
+PAGE_CSS = _BASE_CSS + _STATUS_CSS

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.files import XLSX_FONT
-from pipeline.report.model import STAGE_COUNT, STATUS_LABELS
+from pipeline.report.model import STAGE_COUNT
 from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.xlsx import (
     HEADER_FONT,
@@ -23,6 +23,7 @@ from pipeline.report.xlsx import (
     set_text,
     write_table,
 )
+from pipeline.statuses import status_label
 
 UNITS_SHEET = "Jednostki"
 PROBLEMS_SHEET = "Błędy"
@@ -67,10 +68,6 @@ ROW_CM = 0.53  # default row height (15 pt) in centimetres, to place charts belo
 KIND_ERROR = "błąd"
 KIND_WARNING = "ostrzeżenie"
 KIND_FAILURE = "błąd generowania"
-
-
-def status_label(status: Any) -> str:
-    return STATUS_LABELS.get(str(status), str(status or ""))
 
 
 def area_text(area: Any) -> str | None:

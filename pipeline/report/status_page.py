@@ -15,17 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from pipeline.report.charts import Bar, bar_chart, stage_strip
-from pipeline.report.model import STAGE_COUNT, STATUS_LABELS
+from pipeline.report.model import STAGE_COUNT
 from pipeline.report.overview import Overview, compute_overview, format_number, plural, plural_word
 from pipeline.report.page_style import PAGE_CSS
+from pipeline.statuses import BY_ID, status_label
 
-STATUS_MARKS = {"ok": "✓", "incomplete": "◔", "invalid": "✗", "failed": "⚠"}
-STATUS_TILES = {
-    "ok": "kompletne",
-    "incomplete": "w toku",
-    "invalid": "z błędami w formularzach",
-    "failed": "z błędem generowania",
-}
 MONTHS = ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
           "września", "października", "listopada", "grudnia"]  # fmt: skip
 
@@ -68,9 +62,9 @@ def _anchors(units: list[dict[str, Any]]) -> list[str]:
 
 def badge(status: Any) -> str:
     code = str(status)
-    known = code if code in STATUS_LABELS else "unknown"
-    label = STATUS_LABELS.get(code, code)
-    return f'<span class="badge badge-{known}">{STATUS_MARKS.get(code, "?")} {e(label)}</span>'
+    known = BY_ID.get(code)
+    symbol = known.symbol if known else "?"
+    return f'<span class="badge badge-{known.id if known else "unknown"}">{symbol} {e(status_label(code))}</span>'
 
 
 def _charts(report: dict[str, Any], ov: Overview) -> str:
@@ -113,9 +107,10 @@ def _summary(ov: Overview) -> str:
         f'<li class="tile"><span class="num">{ov.units}</span> {plural_word(ov.units, "jednostka", "jednostki", "jednostek")} w raporcie</li>'
     ]
     for c in ov.statuses:
-        tile = STATUS_TILES.get(c.key, c.label)
+        known = BY_ID.get(c.key)
+        tile, symbol = (known.counted, known.symbol) if known else (c.label, "?")
         tiles.append(
-            f'<li class="tile tile-{e(c.key)}"><span class="num">{c.count}</span> {STATUS_MARKS.get(c.key, "?")} {e(tile)}</li>'
+            f'<li class="tile tile-{e(c.key)}"><span class="num">{c.count}</span> {symbol} {e(tile)}</li>'
         )
     return f'<ul class="tiles">{"".join(tiles)}</ul>'
 
@@ -221,7 +216,7 @@ def _unit_card(unit: dict[str, Any], anchor: str, stages: list[str]) -> str:
         f'<p class="failure"><strong>Błąd generowania:</strong> {e(failure)}</p>' if failure else ""
     )
     status = str(unit.get("status"))
-    css = status if status in STATUS_LABELS else "unknown"
+    css = status if status in BY_ID else "unknown"
     return (
         f'<article class="unit unit-{css}" id="{anchor}" aria-labelledby="{anchor}-h">'
         f'<header class="unit-head"><h3 id="{anchor}-h">{e(unit.get("name"))}</h3>{badge(status)}</header>'

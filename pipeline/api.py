@@ -1,0 +1,97 @@
+"""The public surface of the library: what the command line and the web front end call.
+
+Every function returns models (never prints, never exits); errors the user can act on are
+``errors.TeczkaError`` with a Polish message. The CLI (``cli.py``) parses options, calls one
+of these and prints what it gets back; a web route does the same and renders a page.
+
+- ``validate_unit(folder, edition)`` / ``validate_forms(forms_dir, edition)`` → ``UnitReport``
+  (a unit's report entry — the very shape of a unit in report.json — with its problems);
+- ``build(options)`` → ``BuildSummary`` (whose ``report`` is the ``Report`` written as report.json);
+- ``render_unit(folder, edition, templates_dir)`` → the unit's documents as bytes, in memory;
+- ``feedback_workbooks(folder, edition)`` → the team's workbooks with the problem cells marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import PrivateAttr
+
+from pipeline import validate
+from pipeline.build import BuildOptions, BuildSummary, build
+from pipeline.documents import DocumentSpec, build_context, document_plan
+from pipeline.edition import Edition, load_edition
+from pipeline.errors import Problem, TeczkaError, UsageError
+from pipeline.models import Unit
+from pipeline.render import render_document, template_set
+from pipeline.report.feedback import feedback_copies
+from pipeline.report.model import Report, ReportUnit, relative_path, unit_entry
+
+__all__ = [
+    "BuildOptions", "BuildSummary", "Edition", "Problem", "RenderedDocument", "Report", "TeczkaError",
+    "UnitReport", "build", "feedback_workbooks", "load_edition", "render_unit", "validate_forms",
+    "validate_unit",
+]  # fmt: skip
+
+
+class UnitReport(ReportUnit):
+    """One unit's report entry (``ReportUnit``, what report.json holds for it) made from its
+    validation, with the problems as values and the validated forms at hand."""
+
+    _validation: validate.UnitValidation = PrivateAttr()
+    _root: Path = PrivateAttr()
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings in reading order, each at its file, sheet and cell."""
+        return self._validation.problems
+
+    @property
+    def unit(self) -> Unit:
+        """The unit's valid forms as models (a form with errors is absent)."""
+        return self._validation.unit
+
+    @property
+    def sources_read(self) -> list[Path]:
+        return self._validation.sources
+
+
+def validate_unit(folder: Path, edition: Edition, root: Path | None = None) -> UnitReport:
+    """Read and validate every form of one unit folder; never raises for a user's mistake.
+    File names in the report are shown relative to ``root`` (default: the forms folder)."""
+    root = root or folder.parent
+    validation = validate.validate_unit(folder, edition, display_root=root)
+    report = UnitReport.model_validate(unit_entry(validation, edition, root).model_dump())
+    report._validation, report._root = validation, root
+    return report
+
+
+def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) -> list[UnitReport]:
+    """Every unit folder under ``forms_dir``, validated, in folder-name order."""
+    if not forms_dir.is_dir():
+        raise UsageError(f"Nie ma katalogu {forms_dir}.")
+    return [validate_unit(folder, edition, root) for folder in validate.discover_units(forms_dir)]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    spec: DocumentSpec  # output name, template, title
+    data: bytes  # the .docx
+
+
+def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[RenderedDocument]]:
+    """Validate a unit and render, in memory, every document its valid forms allow."""
+    report = validate_unit(folder, edition)
+    templates = template_set(templates_dir)
+    documents = [RenderedDocument(spec, render_document(templates, spec, build_context(spec, report.unit, edition)))
+                 for spec in document_plan(report.unit, edition)]
+    return report, documents
+
+
+def feedback_workbooks(report: UnitReport) -> dict[str, bytes]:
+    """For each of the unit's workbooks with errors: a copy with the problem cells marked and
+    an "Uwagi do poprawy" sheet (``<form>_uwagi.xlsx`` → bytes), as ``teczka build`` writes
+    into ``output/<unit>/uwagi/``. A workbook that cannot be opened gets no copy."""
+    sources = {relative_path(path, report._root): path for path in report.sources_read}
+    return feedback_copies(report.problems, sources)
