@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from pipeline import __version__, api, preview
+from pipeline import __version__, api, preview, shipped
 from pipeline.blank_forms import write_blank_forms, write_sample_forms
 from pipeline.build import BuildOptions
 from pipeline.bundle import verify_bundle
@@ -176,7 +176,22 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
     errors = [i for i in issues if i.severity == "error"]
     click.echo(f"Szablony: {'błędy: ' + str(len(errors)) if errors else 'w porządku'}"
                f" (ostrzeżenia: {len(issues) - len(errors)}).")
+    if differing := shipped.differing(templates_dir):
+        click.echo(f"Różnią się od wersji dostarczonych z programem (zmiany koordynatora): {', '.join(differing)}.")
     sys.exit(1 if errors else 0)
+
+
+@templates_group.command("restore")
+@click.argument("names", nargs=-1, required=True, metavar="SZABLON...")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@user_errors
+def templates_restore_command(names: tuple[str, ...], templates_dir: Path) -> None:
+    """Put back the shipped version of each template; the current file is kept in templates/poprzednie/."""
+    for name in names:
+        changed, kept = shipped.restore(templates_dir, name)
+        click.echo(f"{name}: przywrócono wersję dostarczoną z programem"
+                   + (f"; poprzedni plik zachowano jako {kept}." if kept else ".") if changed
+                   else f"{name}: jest już w wersji dostarczonej z programem.")
 
 
 @templates_group.command("preview")

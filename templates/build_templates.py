@@ -2,6 +2,7 @@
 
     .venv/bin/python templates/build_templates.py [--only hdr.docx] [--out DIR]
     .venv/bin/python templates/build_templates.py --accept   # the current files become the baseline
+    .venv/bin/python templates/build_templates.py --ship     # the current files become the shipped version
 
 The .docx files are the source a coordinator edits in Word or LibreOffice Writer; nothing in
 `make` runs this script. It refuses to write over a template that differs from its own last
@@ -9,6 +10,9 @@ output (the sha256 of each file it wrote is recorded in ``.generated.json`` next
 templates): an edited template is never overwritten. It names each such template and says
 why; after comparing, ``--accept`` records the current files as the baseline (use it too after
 merging templates regenerated on another branch), and the next run may overwrite them.
+``--ship`` copies the current templates into the package (pipeline/shipped_templates/): the
+versions this release of the tool ships, against which a build tells a coordinator that a new
+version of a template they edited exists (a test fails until the two agree).
 Tags follow docxtpl: {{ … }} for values, {%p … %} in a paragraph of its own for conditions and
 loops over paragraphs, {%tr … %} for table rows. The context keys are listed in
 templates/README.md and checked by `teczka templates check`.
@@ -373,11 +377,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(TEMPLATES), help="build only this template")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: templates/)")
+    parser.add_argument("--ship", action="store_true",
+                        help="copy the current templates into pipeline/shipped_templates/ (writes no template)")
     parser.add_argument("--accept", action="store_true",
                         help="record the current templates as this script's last output (writes no template)")
     args = parser.parse_args(argv)
     names = args.only or list(TEMPLATES)
     record = _read_record(args.out)
+    if args.ship:
+        from pipeline.shipped import SHIPPED_DIR
+
+        SHIPPED_DIR.mkdir(exist_ok=True)
+        for name in names:
+            atomic_write_bytes(SHIPPED_DIR / name, (args.out / name).read_bytes())
+            print(f"shipped {SHIPPED_DIR / name}")
+        return 0
     if args.accept:
         for name in names:
             if (args.out / name).exists():
