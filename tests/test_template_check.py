@@ -317,3 +317,16 @@ def test_a_font_this_machine_lacks_is_named_with_libreoffices_substitute(tmp_pat
         f"Szablon karta_jst.docx: czcionki „Comic Sans MS” nie ma na tym komputerze — LibreOffice użyje zamiast niej "
         f"„{substitute}”, więc PDF będzie wyglądał inaczej niż w Wordzie (styl „heading 1”). Zainstaluj tę czcionkę "
         "na komputerze, który tworzy PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."))]
+
+
+def test_the_readme_filter_examples_render_as_documented():
+    import re
+
+    from pipeline.render import make_environment
+
+    readme = (ROOT / "templates" / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^- `(\{\{ [^`]+ \}\})` → „([^”]+)”", readme, flags=re.M)
+    assert len(examples) == 5
+    env = make_environment()
+    for tag, shown in examples:
+        assert env.from_string(tag).render().replace("\xa0", " ") == shown, tag
