@@ -19,6 +19,8 @@ from typing import Literal
 
 from lxml import etree
 
+from pipeline import ooxml
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 TAG = re.compile(r"\{[{%#].*?[}%#]\}")
@@ -187,23 +189,37 @@ def _image_findings(root, label: str) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- fonts
+# Substitutes with the same character widths (fontconfig's metric aliases): the layout stays.
+METRIC_COMPATIBLE = {"calibri": "Carlito", "cambria": "Caladea", "arial": "Liberation Sans",
+                     "helvetica": "Liberation Sans", "times new roman": "Liberation Serif",
+                     "courier new": "Liberation Mono", "arial narrow": "Liberation Sans Narrow", "georgia": "Gelasio"}
+
+
 def font_findings(archive: zipfile.ZipFile) -> list[Finding]:
-    """Fonts the template names for Latin text that this machine lacks, with LibreOffice's substitute."""
-    fonts = _named_fonts(archive)
+    """Fonts the template uses for Latin text that this machine lacks, with LibreOffice's substitute."""
     findings = []
-    for font, where in sorted(fonts.items()):
+    for font, where in sorted(_used_fonts(archive).items()):
         substitute = font_substitute(font)
-        if substitute is not None:
-            findings.append(Finding("warning", f"czcionki „{font}” nie ma na tym komputerze — LibreOffice użyje "
-                                    f"zamiast niej „{substitute}”, więc PDF będzie wyglądał inaczej niż w Wordzie "
-                                    f"({where}). Zainstaluj tę czcionkę na komputerze, który tworzy PDF, albo wybierz "
-                                    "czcionkę, która na nim jest (np. Liberation Sans).", where))
+        if substitute is None:
+            continue
+        if METRIC_COMPATIBLE.get(font.casefold()) == substitute:
+            effect = ("o tych samych szerokościach znaków, więc układ stron się nie zmieni, ale kształt liter "
+                      "będzie trochę inny niż w Wordzie")
+        else:
+            effect = "więc PDF będzie wyglądał inaczej niż w Wordzie (inna szerokość liter, inne łamanie wierszy i stron)"
+        findings.append(Finding("warning", f"czcionki „{font}” nie ma na tym komputerze — LibreOffice użyje zamiast "
+                                f"niej „{substitute}”, {effect} ({where}). Zainstaluj tę czcionkę na komputerze, "
+                                "który tworzy PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans).",
+                                where))
     return findings
 
 
-def _named_fonts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Font name -> where it is first used (a style's name or a paragraph's text), Polish."""
+def _used_fonts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Font name -> where it is first used (a style and a paragraph in it, or a paragraph), Polish.
+    Only the styles the template's parts use count (as in the documents: ``ooxml.prune_styles``)."""
     names = set(archive.namelist())
+    parts = {name: archive.read(name).decode("utf-8") for name in sorted(names)
+             if re.fullmatch(r"word/(document|header\d*|footer\d*|footnotes)\.xml", name)}
     theme = {}
     if "word/theme/theme1.xml" in names:
         root = etree.fromstring(archive.read("word/theme/theme1.xml"))
@@ -217,24 +233,39 @@ def _named_fonts(archive: zipfile.ZipFile) -> dict[str, str]:
         for attribute in ("ascii", "hAnsi"):
             themed = fonts.get(f"{W}{attribute}Theme")
             name = theme.get("major" if themed.startswith("major") else "minor") if themed else fonts.get(f"{W}{attribute}")
-            if name and not name.startswith("+") and name not in found:
+            if name and not name.startswith("+") and name not in found:  # "+mn-lt": a theme reference
                 found[name] = where
 
+    first_text: dict[str, str] = {}
+    roots = {name: etree.fromstring(xml.encode("utf-8")) for name, xml in parts.items()}
+    for root in roots.values():
+        for paragraph in root.iter(f"{W}p"):
+            style = paragraph.find(f"{W}pPr/{W}pStyle")
+            text = "".join(t.text or "" for t in paragraph.iter(f"{W}t")).strip()
+            if style is not None and text:
+                first_text.setdefault(style.get(f"{W}val"), text)
     if "word/styles.xml" in names:
-        styles = etree.fromstring(archive.read("word/styles.xml"))
+        referenced: set[str] | None = set(ooxml.GENERATED_STYLES)
+        for xml in parts.values():
+            found_here = ooxml.referenced_styles(xml)
+            referenced = None if found_here is None or referenced is None else referenced | found_here
+        raw = archive.read("word/styles.xml")
+        styles = etree.fromstring(raw if referenced is None else ooxml.prune_styles(raw, referenced))
         for fonts in styles.iterfind(f"{W}docDefaults//{W}rFonts"):
             note(fonts, "domyślna czcionka dokumentu")
         for style in styles.iterfind(f"{W}style"):
             label = style.find(f"{W}name")
+            style_id = style.get(f"{W}styleId")
+            where = f"styl „{label.get(f'{W}val') if label is not None else style_id}”"
+            if style_id in first_text:
+                where += f", np. akapit: „{first_text[style_id]}”"
             for fonts in style.iter(f"{W}rFonts"):
-                note(fonts, f"styl „{label.get(f'{W}val') if label is not None else style.get(f'{W}styleId')}”")
-    for name in sorted(names):
-        if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
-            root = etree.fromstring(archive.read(name))
-            for fonts in root.iter(f"{W}rFonts"):
-                paragraph = _owner(fonts, f"{W}p")
-                text = "".join(t.text or "" for t in paragraph.iter(f"{W}t")) if paragraph is not None else ""
-                note(fonts, f"akapit: „{text}”")
+                note(fonts, where)
+    for root in roots.values():
+        for fonts in root.iter(f"{W}rFonts"):
+            paragraph = _owner(fonts, f"{W}p")
+            text = "".join(t.text or "" for t in paragraph.iter(f"{W}t")) if paragraph is not None else ""
+            note(fonts, f"akapit: „{text}”")
     return found
 
 

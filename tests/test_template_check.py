@@ -315,8 +315,21 @@ def test_a_font_this_machine_lacks_is_named_with_libreoffices_substitute(tmp_pat
                                 check=True).stdout.split(",")[0]
     assert [(i.part, i.message) for i in issues] == [("", (
         f"Szablon karta_jst.docx: czcionki „Comic Sans MS” nie ma na tym komputerze — LibreOffice użyje zamiast niej "
-        f"„{substitute}”, więc PDF będzie wyglądał inaczej niż w Wordzie (styl „heading 1”). Zainstaluj tę czcionkę "
-        "na komputerze, który tworzy PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."))]
+        f"„{substitute}”, więc PDF będzie wyglądał inaczej niż w Wordzie (inna szerokość liter, inne łamanie wierszy "
+        "i stron) (styl „heading 1”, np. akapit: „1. Zespół JST”). Zainstaluj tę czcionkę na komputerze, który tworzy "
+        "PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."))]
+
+
+def test_a_metric_compatible_substitute_is_named_as_such_and_unused_styles_do_not_count(tmp_path):
+    def edit(document):
+        document.styles["Heading 2"].font.name = "Calibri"  # used by "4.1. Źródła danych"
+        document.styles["Quote"].font.name = "Comic Sans MS"  # a style no paragraph uses
+    issues = _edited(tmp_path, "karta_jst.docx", edit)
+    assert [i.message for i in issues] == [
+        "Szablon karta_jst.docx: czcionki „Calibri” nie ma na tym komputerze — LibreOffice użyje zamiast niej "
+        "„Carlito”, o tych samych szerokościach znaków, więc układ stron się nie zmieni, ale kształt liter będzie "
+        "trochę inny niż w Wordzie (styl „heading 2”, np. akapit: „4.1. Źródła danych”). Zainstaluj tę czcionkę na "
+        "komputerze, który tworzy PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."]
 
 
 def test_the_readme_filter_examples_render_as_documented():
