@@ -136,20 +136,31 @@ def _edit_in_word(path: Path) -> tuple[str, str]:
     return new_heading, new_sentence
 
 
-def test_a_coordinators_word_edit_of_every_shipped_template_keeps_the_promises_and_reaches_the_documents(tmp_path):
+def _edited_copies(folder: Path) -> dict[str, tuple[str, str]]:
+    folder.mkdir(exist_ok=True)
     edited = {}
     for path in SHIPPED.glob("*.docx"):
-        shutil.copy(path, tmp_path / path.name)
-        edited[path.name] = _edit_in_word(tmp_path / path.name)
+        shutil.copy(path, folder / path.name)
+        edited[path.name] = _edit_in_word(folder / path.name)
+    return edited
+
+
+def test_a_coordinators_word_edit_of_every_shipped_template_keeps_the_promises_and_reaches_the_documents(tmp_path):
+    edited = _edited_copies(tmp_path)
     texts = assert_the_templates_keep_their_promises(tmp_path)
     for name, (heading, sentence) in edited.items():
         assert heading in texts[name] and sentence in texts[name], name
 
 
 @pytest.mark.slow
-def test_the_shipped_templates_open_in_libreoffice(tmp_path):
+@pytest.mark.parametrize("edited", [False, True], ids=["shipped", "edited-in-word"])
+def test_the_shipped_templates_open_in_libreoffice(tmp_path, edited):
+    templates = SHIPPED
+    if edited:
+        templates = tmp_path / "szablony"
+        _edited_copies(templates)
     docs = {}
-    for _unit, spec, _context, data in _documents(SHIPPED):
+    for _unit, spec, _context, data in _documents(templates):
         if spec.template not in docs:
             docs[spec.template] = tmp_path / spec.template
             docs[spec.template].write_bytes(data)
