@@ -242,6 +242,15 @@ def full_unit(edition: Edition, summary: str = "good_practice", actions: int = 8
 
 
 # ----------------------------------------------------------------------------- reading results
+def all_paragraphs(document: Any) -> Any:
+    """Every paragraph of a python-docx document: the body's, then those in table cells."""
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+
+
 def docx_text(data: bytes) -> str:
     """A .docx as text, in reading order: header, body (tables as "a | b" rows), footer."""
     import io

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from documents_fixtures import TEST_TEMPLATES
+from documents_fixtures import TEST_TEMPLATES, all_paragraphs
 
 from pipeline.documents import BY_TEMPLATE, SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import load_edition
@@ -171,14 +171,6 @@ def test_the_readme_documents_every_context_key(edition):
 
 
 # ----------------------------------------------------------------------------- what Word does to templates
-def _paragraphs(document):
-    yield from document.paragraphs
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield from cell.paragraphs
-
-
 def _edited(tmp_path, name, edit):
     """A copy of a test template changed by ``edit(document)`` as Word would save it; its issues."""
     from docx import Document
@@ -193,7 +185,7 @@ def _replace_in_runs(document, old, *new_runs):
     """Replace the run holding ``old`` with runs of the given texts (the first keeps its formatting)."""
     import copy
 
-    for paragraph in _paragraphs(document):
+    for paragraph in all_paragraphs(document):
         for run in paragraph.runs:
             if old in run.text:
                 run.text = run.text.replace(old, new_runs[0])
