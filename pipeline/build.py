@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
 import shutil
@@ -35,7 +34,7 @@ from pipeline.files import (
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
-from pipeline.shipped import SEEN_FILE, SHIPPED_DIR, read_seen, shipped_hashes, update_notice
+from pipeline.shipped import SHIPPED_DIR, shipped_hashes, update_notice
 from pipeline.state import (
     BuildState,
     UnitState,
@@ -167,10 +166,9 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     state = BuildState.load(options.out_dir)
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
-    seen_path = options.out_dir / SEEN_FILE
-    seen = read_seen(seen_path)
-    for line in update_notice(options.templates_dir, seen, options.shipped_dir):
+    for line in update_notice(options.templates_dir, state.shipped, options.shipped_dir):
         echo(line)
+    state.shipped = shipped_hashes(options.shipped_dir)  # saved with the state: said once per new version
     safe_child(options.out_dir, BUNDLES_DIR)  # a symlinked bundles folder leading elsewhere: refuse
     _clear_leftovers(options.out_dir)
     staging_root = safe_child(options.out_dir, STAGING_DIR)
@@ -205,9 +203,6 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     units = [entries[f.name] for f in folders]
     _flag_duplicate_codes(units, options, state)
     report = _write_reports(options, units, state)
-    shipped = json.dumps(shipped_hashes(options.shipped_dir), indent=1, sort_keys=True)
-    if seen is None or json.loads(shipped) != seen:
-        atomic_write_bytes(seen_path, shipped.encode("utf-8"))
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 

@@ -8,7 +8,7 @@ pages side by side::
 
     output/podglad/index.html            the page to open
     output/podglad/aktualny/<doc>/       dokument.docx, dokument.pdf, strona-1.png, …
-    output/podglad/wzorzec/<doc>/        the last accepted preview (--accept)
+    output/podglad/wzorzec/<doc>/        the last accepted preview (--accept; the one it replaced: poprzedni-wzorzec/)
 
 With ``compare`` each page is shown before (the accepted preview) and after (this one), and the
 pages that differ beyond LibreOffice's run-to-run noise are marked. Only this module writes there.
@@ -37,6 +37,7 @@ from pipeline.validate import validate_unit
 
 CURRENT = "aktualny"
 REFERENCE = "wzorzec"
+PREVIOUS_REFERENCE = "poprzedni-wzorzec"
 RESOLUTION = 60  # dpi of the PNG pages: a readable thumbnail, a few kB per page
 # A page differs when more than this share of its pixels changed by more than PIXEL_THRESHOLD
 # (of 255) in a channel. Measured on this machine (tests/data/visual/README.md): LibreOffice's
@@ -126,6 +127,8 @@ def make_preview(templates_dir: Path, edition: Edition, out_dir: Path, *, names:
                          "obrazy. Zainstaluj go poleceniem: apt-get install -y --no-install-recommends poppler-utils")
     templates = TemplateSet(templates_dir)
     rendered = sample_documents(templates, edition, names, units)
+    if not rendered:
+        raise UsageError(f"W katalogu {templates_dir} nie ma szablonów dokumentów do podglądu.")
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".nowy-", dir=out_dir))
     try:
@@ -157,9 +160,13 @@ def make_preview(templates_dir: Path, edition: Edition, out_dir: Path, *, names:
         accepted = Path(tempfile.mkdtemp(prefix=".wzorzec-", dir=out_dir))
         shutil.rmtree(accepted)
         shutil.copytree(current, accepted)
+        previous = out_dir / PREVIOUS_REFERENCE  # what "before" shows on this page, compared and accepted at once
+        shutil.rmtree(previous, ignore_errors=True)
         if reference.exists():
-            shutil.rmtree(reference)
+            reference.rename(previous)
         accepted.rename(reference)
+        for page in (page for document in documents for page in document.pages if page.reference):
+            page.reference = previous / page.reference.relative_to(reference)
     preview = Preview(out_dir, documents, compare, has_reference, accept)
     preview.index.write_text(preview_html(preview), encoding="utf-8")
     return preview

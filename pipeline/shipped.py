@@ -5,13 +5,13 @@ templates/ holds the coordinator's copies, which only the coordinator changes. N
 writes over a coordinator's template: a build that finds the shipped templates changed since
 the last build (a new version of the tool) names the templates whose copy differs from the new
 shipped one and leaves them as they are; ``restore`` puts the shipped version back on request,
-keeping the coordinator's file in templates/poprzednie/.
+keeping the coordinator's file in templates/poprzednie/. The shipped versions the last build saw
+are kept in the build state (``BuildState.shipped``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,6 @@ from pathlib import Path
 from pipeline.errors import UsageError
 
 SHIPPED_DIR = Path(__file__).with_name("shipped_templates")
-SEEN_FILE = ".teczka-szablony.json"  # in the output folder: the shipped versions the last build saw
 KEPT_DIR = "poprzednie"  # in templates/: the coordinator's files that ``restore`` replaced
 
 
@@ -81,11 +80,3 @@ def restore(templates_dir: Path, name: str, shipped_dir: Path = SHIPPED_DIR,
     partial.replace(target)
     return True, kept
 
-
-def read_seen(path: Path) -> dict[str, str] | None:
-    """The shipped versions the last build saw (None: no build yet, or an unreadable record)."""
-    try:
-        seen = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return seen if isinstance(seen, dict) else None

@@ -48,22 +48,24 @@ class BuildState:
     path: Path
     units: dict[str, UnitState] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)  # what the last reports were made from
+    shipped: dict[str, str] | None = None  # the shipped templates the last build saw (pipeline/shipped.py)
 
     @classmethod
     def load(cls, out_dir: Path) -> BuildState:
         path = out_dir / STATE_FILE
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
+            shipped = raw.get("shipped") if isinstance(raw.get("shipped"), dict) else None  # kept across versions
             if raw.get("version") != STATE_VERSION:
-                return cls(path)
+                return cls(path, shipped=shipped)
             units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
             reports = raw.get("reports", {})
-            return cls(path, units, reports if isinstance(reports, dict) else {})
+            return cls(path, units, reports if isinstance(reports, dict) else {}, shipped)
         except (OSError, ValueError, TypeError, KeyError):
             return cls(path)  # no state, or a damaged one: rebuild everything
 
     def save(self) -> None:
-        payload = {"version": STATE_VERSION, "reports": self.reports,
+        payload = {"version": STATE_VERSION, "reports": self.reports, "shipped": self.shipped,
                    "units": {uid: vars(state) for uid, state in sorted(self.units.items())}}
         atomic_write_bytes(self.path, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 

@@ -119,5 +119,7 @@ def test_compare_marks_the_page_a_word_edit_changed_and_accept_makes_it_the_refe
                                        "--out", str(out)])
     assert "Zmienione: karta_jst.docx — przykładowe dane: strony 1." in result.output
     assert "Zaakceptowano: ten podgląd jest teraz wzorcem" in result.output
+    html = (out / "index.html").read_text(encoding="utf-8")  # "before" is still the page before the edit
+    assert 'src="poprzedni-wzorzec/karta_jst/strona-1.png"' in html and html.count('<figure class="zmieniona">') == 1
     again = make_preview(templates, EDITION, out, compare=True)
     assert again.changed_pages() == {}
