@@ -8,7 +8,7 @@ FORMS ?= forms
 OUT ?= output
 
 .DEFAULT_GOAL := help
-.PHONY: help documents preview forms samples validate test test-fast lint bench clean system-deps
+.PHONY: help documents preview forms samples validate test test-fast lint bench clean system-deps serve
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 system-deps: ## Install LibreOffice and fonts when missing (needs root), or say how
 	@bash scripts/system-deps.sh
 
+# Exit codes of `make documents` (those of `teczka build`): 0 every unit complete or in progress; 1 some unit
+# has errors in its forms or failed (the run ends with "Co dalej: …", the next step in Polish); 2 the run
+# could not start or had to stop.
 documents: $(STAMP) system-deps ## Build every unit under forms/ into output/ (the main job)
 	@$(BIN)/teczka build --forms $(FORMS) --out $(OUT)
 
@@ -34,18 +37,24 @@ forms: $(STAMP) ## Regenerate the blank forms in forms/puste/
 samples: $(STAMP) ## Regenerate the sample units' forms from tests/data/sample_units
 	@$(BIN)/teczka samples --forms $(FORMS)
 
+serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinator's pages on 127.0.0.1:8000
+	@$(BIN)/teczka serve --forms $(FORMS) --out $(OUT)
+
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)
 
-test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones and the template check included
+test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
+	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## Run the fast tests only
 	@$(BIN)/python -m pytest -q -m "not slow"
 
-lint: $(STAMP) ## Lint with ruff
+lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench
+	@$(BIN)/mypy
+	@$(BIN)/vulture pipeline vulture_whitelist.py --min-confidence 60
 
 bench: $(STAMP) system-deps ## Benchmark against the naive way (see bench/)
 	@$(BIN)/python bench/run.py

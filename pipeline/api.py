@@ -13,25 +13,23 @@ of these and prints what it gets back; a web route does the same and renders a p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import PrivateAttr
 
-from pipeline import validate
+from pipeline import render, validate
 from pipeline.build import BuildOptions, BuildSummary, build
-from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.errors import Problem, TeczkaError, UsageError
 from pipeline.models import Unit
-from pipeline.render import render_document, template_set
+from pipeline.render import RenderedDocument
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import Report, ReportUnit, relative_path, unit_entry
 
 __all__ = [
     "BuildOptions", "BuildSummary", "Edition", "Problem", "RenderedDocument", "Report", "TeczkaError",
     "UnitReport", "build", "feedback_workbooks", "load_edition", "render_unit", "validate_forms",
-    "validate_unit",
+    "validate_path", "validate_unit",
 ]  # fmt: skip
 
 
@@ -61,10 +59,19 @@ def validate_unit(folder: Path, edition: Edition, root: Path | None = None) -> U
     """Read and validate every form of one unit folder; never raises for a user's mistake.
     File names in the report are shown relative to ``root`` (default: the forms folder)."""
     root = root or folder.parent
-    validation = validate.validate_unit(folder, edition, display_root=root)
+    return _unit_report(validate.validate_unit(folder, edition, display_root=root), edition, root)
+
+
+def _unit_report(validation: validate.UnitValidation, edition: Edition, root: Path) -> UnitReport:
     report = UnitReport.model_validate(unit_entry(validation, edition, root).model_dump())
     report._validation, report._root = validation, root
     return report
+
+
+def validate_path(path: Path, edition: Edition, root: Path) -> list[UnitReport]:
+    """What ``teczka validate PATH`` checks: every unit under a forms folder, one unit's folder
+    or one workbook (see ``validate.validate_path``)."""
+    return [_unit_report(validation, edition, root) for validation in validate.validate_path(path, edition, root)]
 
 
 def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) -> list[UnitReport]:
@@ -74,19 +81,10 @@ def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) 
     return [validate_unit(folder, edition, root) for folder in validate.discover_units(forms_dir)]
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedDocument:
-    spec: DocumentSpec  # output name, template, title
-    data: bytes  # the .docx
-
-
 def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[RenderedDocument]]:
     """Validate a unit and render, in memory, every document its valid forms allow."""
     report = validate_unit(folder, edition)
-    templates = template_set(templates_dir)
-    documents = [RenderedDocument(spec, render_document(templates, spec, build_context(spec, report.unit, edition)))
-                 for spec in document_plan(report.unit, edition)]
-    return report, documents
+    return report, render.render_unit(report.unit, edition, render.template_set(templates_dir))
 
 
 def feedback_workbooks(report: UnitReport) -> dict[str, bytes]:

@@ -9,7 +9,6 @@ into place only when complete; the incremental state is saved only after the mov
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import shutil
@@ -20,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, layout
+from pipeline.convert import ConversionJob, ConverterUnavailable, PdfConverter
 from pipeline.edition import Edition
-from pipeline.errors import SetupError, UsageError
+from pipeline.errors import SetupError, UsageError, describe_os_error, os_error_message
 from pipeline.files import (
     RunLock,
     UnsafePathError,
@@ -31,6 +31,7 @@ from pipeline.files import (
     sha256_bytes,
     sha256_file,
 )
+from pipeline.render import template_hashes
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
@@ -55,19 +56,6 @@ WRITE_PROBE = ".teczka-write-test"
 # (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
 _HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
 _SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
-_OS_REASONS = {
-    errno.ENOSPC: "brak miejsca na dysku",
-    errno.EDQUOT: "przekroczono przydział miejsca na dysku",
-    errno.EACCES: "brak uprawnień do zapisu",
-    errno.EPERM: "brak uprawnień do zapisu",
-    errno.EROFS: "dysk jest tylko do odczytu",
-    errno.EEXIST: "w tym miejscu jest plik, a potrzebny jest katalog",
-    errno.ENOTDIR: "w tym miejscu jest plik, a potrzebny jest katalog",
-    errno.EISDIR: "w tym miejscu jest katalog, a potrzebny jest plik",
-    errno.ENOENT: "nie ma takiego pliku ani katalogu",
-    errno.ENAMETOOLONG: "nazwa jest za długa",
-    errno.EIO: "błąd odczytu lub zapisu dysku",
-}
 
 
 @dataclass
@@ -135,34 +123,17 @@ def build(options: BuildOptions, progress: Progress | None = None, echo: Callabl
         lock.release()
 
 
-def describe_os_error(exc: OSError) -> str:
-    """What went wrong with a file, in Polish: "brak miejsca na dysku"."""
-    if exc.errno in _OS_REASONS:
-        return _OS_REASONS[exc.errno]
-    return f"błąd systemu plików ({errno.errorcode.get(exc.errno or 0, exc.errno)})"
-
-
-def os_error_message(exc: OSError) -> str:
-    """A file-system failure in one Polish sentence: "Nie udało się zapisać … (plik): powód."."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    return f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}."
-
-
 def _unwritable(out_dir: Path, exc: OSError) -> SetupError:
     return SetupError(f"Nie można zapisywać w katalogu {out_dir}: {describe_os_error(exc)}.")
 
 
 def _require_converter(options: BuildOptions) -> None:
     """Fail before any work when LibreOffice cannot be found (the converter starts nothing yet)."""
-    from pipeline.convert import PdfConverter
-
     PdfConverter(soffice=options.soffice)
 
 
 def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress,
                   echo: Callable[[str], None]) -> BuildSummary:
-    from pipeline.render import template_hashes
-
     state = BuildState.load(options.out_dir)
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
@@ -258,7 +229,7 @@ def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
         if rebuild_reason(previous, quick, key, templates, outputs_present) is None:
             return None
     return UnitJob(
-        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id), edition_path=None,
+        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id),
         templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
@@ -294,8 +265,7 @@ def _chunks(items: list[UnitJob], size: int) -> Iterator[list[UnitJob]]:
         yield items[start:start + size]
 
 
-def _converter(options: BuildOptions):  # type: ignore[no-untyped-def]
-    from pipeline.convert import ConverterUnavailable, PdfConverter
+def _converter(options: BuildOptions) -> PdfConverter:
 
     try:
         converter = PdfConverter(workers=min(2, options.jobs), timeout_per_document=options.conversion_timeout,
@@ -309,8 +279,6 @@ def _converter(options: BuildOptions):  # type: ignore[no-untyped-def]
 
 def _convert(converter: Any, results: list[UnitResult]) -> None:
     """Convert every .docx of the changed units; a failure marks its unit failed."""
-    from pipeline.convert import ConversionJob
-
     jobs = []
     owners = []
     for result in results:
@@ -328,6 +296,8 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     """Move a finished unit's files into place, then record it in the state."""
     entries[result.unit_id] = result.report
     rebuilt[result.unit_id] = result.reason
+    final: Path | None
+    bundle: Path | None
     try:
         final = safe_child(options.out_dir, result.unit_id)
         bundle = safe_child(options.out_dir, BUNDLES_DIR, result.bundle_name) if result.bundle_name else None
@@ -414,8 +384,8 @@ def _write_reports(options: BuildOptions, units: list[dict[str, Any]], state: Bu
         "raport.xlsx": build_coordinator_workbook(data),
         "index.html": build_status_page(data).encode("utf-8"),
     }
-    for name, data in contents.items():
-        atomic_write_bytes(targets[name], data)
+    for name, content in contents.items():
+        atomic_write_bytes(targets[name], content)
     state.reports = {"key": key, "files": {name: sha256_bytes(content) for name, content in contents.items()}}
     state.save()
     return report

@@ -152,11 +152,11 @@ def _verify(archive: zipfile.ZipFile, path: Path, max_total_size: int) -> list[s
         return problems
 
     for file_path, expected_sha, expected_size in listed:
-        info = by_name.pop(file_path, None)
-        if info is None:
+        member = by_name.pop(file_path, None)
+        if member is None:
             problems.append(f"Brak pliku {file_path} wymienionego w manifeście.")
             continue
-        result = _hash_entry(archive, info)
+        result = _hash_entry(archive, member)
         if isinstance(result, str):
             problems.append(result)
             continue

@@ -19,22 +19,32 @@ from pipeline import __version__, api, preview, shipped
 from pipeline.blank_forms import write_blank_forms, write_sample_forms
 from pipeline.build import BuildOptions
 from pipeline.bundle import verify_bundle
+from pipeline.cli_polish import install as install_polish
 from pipeline.console import BuildConsole, mask_problem, masked_report
 from pipeline.demo import write_demo
 from pipeline.edition import DEFAULT_EDITION, load_edition
-from pipeline.errors import TeczkaError
-from pipeline.files import LockedError, UnsafePathError
+from pipeline.errors import TeczkaError, os_error_message
 from pipeline.statuses import BY_ID
 from pipeline.template_check import check_templates, format_issues
 
+install_polish()
+
+EDITION_HELP = "Edycja programu: 2020, 2022 albo ścieżka do pliku edycji .toml."
+def _edition_or_the_one_before(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    """The edition given after the command, else the one before it (or TECZKA_EDITION), else the default."""
+    return value if value is not None else ctx.find_root().params.get("edition_id") or DEFAULT_EDITION
+
+
 edition_option = click.option(
-    "--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True,
-    help="Programme edition (id such as 2020 or 2022, or a path to an edition TOML file).",
+    "--edition", "edition_id", default=None, metavar="EDYCJA", callback=_edition_or_the_one_before,
+    help=EDITION_HELP + " Można ją podać także przed nazwą polecenia (domyślnie: TECZKA_EDITION albo "
+    + DEFAULT_EDITION + ").",
 )
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into a clean message and exit code."""
+
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -42,12 +52,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except TeczkaError as exc:
             click.secho(f"Błąd: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
-        except (LockedError, UnsafePathError) as exc:
-            click.secho(f"Błąd: {exc}", fg="red", err=True)
-            sys.exit(2)
         except OSError as exc:  # disk full, no permission, a file where a folder should be
-            from pipeline.build import os_error_message
-
             click.secho(f"Błąd: {os_error_message(exc)} Usuń przyczynę i uruchom polecenie ponownie.",
                         fg="red", err=True)
             sys.exit(2)
@@ -58,41 +63,75 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PolishCommand(click.Command):
+    """A command whose usage line reads in Polish: "Użycie: teczka build [OPCJE]"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPCJE]")
+        super().__init__(*args, **kwargs)
+
+
+class PolishGroup(click.Group):
+    command_class = PolishCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPCJE]")
+        kwargs.setdefault("subcommand_metavar", "POLECENIE [ARGUMENTY]...")
+        super().__init__(*args, **kwargs)
+
+
+PolishGroup.group_class = PolishGroup
+
+
+@click.group(cls=PolishGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="teczka")
-def main() -> None:
-    """Teczka JST: forms, validation and documents for ORE's advisory programme."""
+@click.option("--edition", "edition_id", envvar="TECZKA_EDITION", default=DEFAULT_EDITION, show_default=True, metavar="EDYCJA",
+              help=EDITION_HELP)
+def main(edition_id: str) -> None:
+    """Teczka JST: formularze, ich sprawdzanie i dokumenty programu doradczego ORE dla JST.
+
+    Kody wyjścia: 0 — wszystko w porządku (jednostki kompletne lub w toku), 1 — są błędy w formularzach
+    albo nie udało się zbudować jednostki, 2 — polecenie nie mogło ruszyć (złe opcje, brak katalogu,
+    brak LibreOffice).
+    """
 
 
 @main.command("forms")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("forms/puste"), show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms/puste"), show_default=True,
+              help="Katalog na puste formularze.")
 @edition_option
 @user_errors
 def forms_command(out_dir: Path, edition_id: str) -> None:
-    """Write the blank forms (one workbook per form)."""
+    """Zapisz puste formularze dla zespołów JST (jeden skoroszyt na formularz)."""
     for path in write_blank_forms(out_dir, load_edition(edition_id)):
         click.echo(f"zapisano {path}")
 
 
 @main.command("samples")
-@click.option("--source", type=click.Path(path_type=Path), default=Path("tests/data/sample_units"), show_default=True)
-@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
+@click.option("--source", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("tests/data/sample_units"), show_default=True,
+              help="Katalog z danymi przykładowych jednostek (.json).")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms"), show_default=True,
+              help="Katalog, w którym powstaną formularze jednostek.")
 @edition_option
 @user_errors
 def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
-    """Regenerate the sample units' filled forms from their JSON source."""
+    """Odtwórz wypełnione formularze przykładowych jednostek z danych JSON."""
     written = write_sample_forms(source, forms_dir, load_edition(edition_id))
     click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
 
 
 @main.command("validate")
-@click.argument("forms_dir", type=click.Path(path_type=Path), default=Path("forms"))
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("forms"), metavar="[ŚCIEŻKA]")
+@click.option("--json", "as_json", is_flag=True, help="Wypisz wynik jako JSON.")
 @edition_option
 @user_errors
-def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
-    """Validate the filled forms of every unit under FORMS_DIR."""
-    results = api.validate_forms(forms_dir, load_edition(edition_id), Path.cwd())
+def validate_command(path: Path, as_json: bool, edition_id: str) -> None:
+    """Sprawdź formularze bez tworzenia dokumentów.
+
+    ŚCIEŻKA to katalog forms/ (wszystkie jednostki), katalog jednej jednostki (forms/gmina-x)
+    albo jeden skoroszyt (forms/gmina-x/3_hdr.xlsx).
+    """
+    results = api.validate_path(path, load_edition(edition_id), Path.cwd())
     if as_json:
         click.echo(json.dumps([masked_report(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -104,19 +143,27 @@ def validate_command(forms_dir: Path, as_json: bool, edition_id: str) -> None:
 
 
 @main.command("build")
-@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
-@click.option("--no-pdf", is_flag=True, help="Skip the PDF/A conversion (quick iterations, measuring the docx stage).")
-@click.option("--no-html", is_flag=True, help="Skip the HTML for publication.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the number of cores).")
-@click.option("--force", is_flag=True, help="Rebuild every unit, even when nothing changed.")
-@click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True, help="Seconds per document for LibreOffice.")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms"), show_default=True,
+              help="Katalog z formularzami jednostek.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("output"), show_default=True,
+              help="Katalog wyników.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"), show_default=True,
+              help="Katalog szablonów Word.")
+@click.option("--no-pdf", is_flag=True, help="Bez konwersji do PDF/A (szybkie próby).")
+@click.option("--no-html", is_flag=True, help="Bez wersji HTML do publikacji.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="LICZBA", help="Liczba procesów (domyślnie: liczba rdzeni).")
+@click.option("--force", is_flag=True, help="Zbuduj każdą jednostkę od nowa, nawet bez zmian.")
+@click.option("--timeout", type=click.FloatRange(1), default=120.0, show_default=True, metavar="SEKUNDY",
+              help="Limit czasu LibreOffice na jeden dokument (w sekundach).")
 @edition_option
 @user_errors
 def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: bool, no_html: bool,
                   jobs: int | None, force: bool, timeout: float, edition_id: str) -> None:
-    """Build every unit under --forms into --out: documents, PDF/A, HTML, bundles and reports."""
+    """Zbuduj każdą jednostkę z --forms w --out: dokumenty, PDF/A, HTML, paczki i raporty.
+
+    Kod wyjścia: 0 — jednostki kompletne lub w toku, 1 — są jednostki z błędami w formularzach
+    albo nieudane, 2 — budowanie nie mogło ruszyć lub musiało się zatrzymać.
+    """
     options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
                            templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
                            conversion_timeout=timeout)
@@ -129,23 +176,27 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
 
 
 @main.command("demo")
-@click.option("--count", type=click.IntRange(1, 100_000), default=20, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
-@click.option("--edition", "edition_id", envvar="TECZKA_EDITION", default="2022", show_default=True,
-              help="The 2022 edition admits all 16 voivodeships.")
+@click.option("--count", type=click.IntRange(1, 100_000), default=20, show_default=True, metavar="LICZBA", help="Liczba jednostek.")
+@click.option("--seed", type=int, default=1, show_default=True, metavar="LICZBA", help="Ziarno losowania (te same dane dla tego samego ziarna).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", required=True, help="Katalog na formularze jednostek.")
+@edition_option
 @user_errors
 def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
-    """Write valid filled forms for COUNT synthetic units (deterministic for a seed)."""
-    ids = write_demo(count, seed, out_dir, load_edition(edition_id))
-    click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition_id})")
+    """Zapisz poprawne formularze --count fikcyjnych jednostek (np. do prób i pomiarów).
+
+    Edycja jest ta sama co w innych poleceniach, więc „teczka build --forms KATALOG” zbuduje je od razu.
+    """
+    edition = load_edition(edition_id)
+    ids = write_demo(count, seed, out_dir, edition)
+    click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition.id})")
 
 
 @main.command("verify")
-@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                metavar="PACZKA.zip...")
 @user_errors
 def verify_command(bundles: tuple[Path, ...]) -> None:
-    """Re-check bundles against their manifests (checksums, sizes, missing or extra files)."""
+    """Sprawdź paczki z ich manifestami (sumy kontrolne, rozmiary, brakujące lub nadmiarowe pliki)."""
     failed = 0
     for path in bundles:
         problems = verify_bundle(path)
@@ -161,15 +212,16 @@ def verify_command(bundles: tuple[Path, ...]) -> None:
 
 @main.group("templates")
 def templates_group() -> None:
-    """Word templates."""
+    """Szablony Word."""
 
 
 @templates_group.command("check")
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"), show_default=True,
+              help="Katalog szablonów Word.")
 @edition_option
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str) -> None:
-    """Check every template: tags that parse, variables the pipeline provides, tags split by Word."""
+    """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
     issues = check_templates(templates_dir, load_edition(edition_id))
     if issues:
         click.echo(format_issues(issues))
@@ -218,8 +270,9 @@ def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...],
 
 def _print_unit(result: api.UnitReport) -> None:
     """One unit's status and problems; e-mail addresses and phone numbers are masked."""
-    card = result.unit.card
-    name = f"{card.jst.name} ({card.jst.terc})" if card else "—"
+    name = result.name if result.name and result.name != result.id else "nazwa nieznana (brak karty JST)"
+    if result.teryt:
+        name += f" ({result.teryt})"
     status = BY_ID[result.status]
     click.echo(f"{result.id}: {name}, etap {result.stage} z 5, ", nl=False)
     click.secho(status.label, fg=status.terminal)
@@ -228,6 +281,10 @@ def _print_unit(result: api.UnitReport) -> None:
         value = f" [wartość: {problem.value}]" if problem.value else ""
         click.echo(f"  {mark}: {problem.file}: {problem.describe()}{value}")
 
+
+from pipeline.web.commands import register as _register_web  # noqa: E402 (serve, users, links, backup)
+
+_register_web(main, user_errors, edition_option)
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,9 @@ from typing import Any, get_args
 
 import click
 
+from pipeline import layout
 from pipeline.contact import find_contacts, mask, mask_email, mask_phone
+from pipeline.fields import check_email, check_phone
 from pipeline.statuses import BY_ID, STATUSES
 
 _STAGE_PL = {"dokumenty": "dokumenty Word", "PDF/A": "konwersja do PDF/A", "gotowe": "gotowe"}
@@ -42,22 +44,47 @@ class BuildConsole:
             self.stream.write("\r" + " " * 80 + "\r")
         seconds = time.monotonic() - self.started
         echo = click.echo
+        units = {unit["id"]: unit for unit in summary.units}
         if not summary.rebuilt:
             echo("Nic się nie zmieniło — wszystkie dokumenty są aktualne.")
         else:
             for unit_id, reason in sorted(summary.rebuilt.items()):
-                echo(f"  przebudowano {unit_id}: {reason}")
+                unit = units.get(unit_id, {})
+                if unit.get("documents"):
+                    echo(f"  przebudowano {unit_id}: {reason}")
+                else:
+                    echo(f"  sprawdzono {unit_id} ({reason}): {_NO_DOCUMENTS.get(unit.get('status'), 'bez dokumentów')}")
         echo("")
         echo(f"{'Jednostki':<26}liczba")
         for status in STATUSES:
             echo(f"  {status.counted:<24}{summary.count(status.id):>6}")
-        echo(f"Dokumenty Word: {summary.documents} (nowe lub zmienione), czas: {seconds:.1f} s")
+        made = output_counts(summary.units)
+        echo(f"Wyniki: dokumenty Word {made['docx']}, PDF/A {made['pdf']}, HTML {made['html']}, "
+             f"paczki dla ORE {made['bundles']} (nowe lub zmienione dokumenty Word: {summary.documents}), "
+             f"czas: {seconds:.1f} s")
         for unit in summary.units:
             if BY_ID[unit["status"]].problem:
                 reason = unit.get("failure") or f"błędy w formularzach: {len(unit['errors'])}"
                 echo(f"  ! {unit['id']}: {reason}")
         echo(f"Raport: {summary.report_dir / 'index.html'}, {summary.report_dir / 'raport.xlsx'}, "
              f"{summary.report_dir / 'report.json'}")
+        if summary.count("invalid"):
+            echo(NEXT_STEP.format(index=summary.report_dir / "index.html", out=summary.report_dir))
+
+
+_NO_DOCUMENTS = {"invalid": "bez dokumentów — błędy w formularzach",
+                 "incomplete": "bez dokumentów — brak poprawnych formularzy",
+                 "failed": "bez dokumentów — niepowodzenie"}
+NEXT_STEP = ("Co dalej: błędy każdej jednostki są opisane w {index}; odeślij zespołom JST kopie formularzy "
+             "z zaznaczonymi błędami z {out}/<jednostka>/uwagi/, a poprawione pliki zapisz w miejsce oryginałów "
+             "w forms/<jednostka>/ i uruchom budowanie ponownie.")
+
+
+def output_counts(units: list[dict[str, Any]]) -> dict[str, int]:
+    """How many documents of each kind and bundles the output holds after the run."""
+    paths = [path for unit in units for path in unit.get("documents") or []]
+    return {"docx": sum(p.endswith(".docx") for p in paths), "pdf": sum(p.endswith(".pdf") for p in paths),
+            "html": sum(p.endswith(".html") for p in paths), "bundles": sum(bool(unit.get("bundle")) for unit in units)}
 
 
 # -- personal data in terminal output ---------------------------------------------------------
@@ -68,9 +95,6 @@ class BuildConsole:
 @lru_cache(maxsize=1)
 def contact_fields() -> dict[str, str]:
     """Label -> "email" or "phone" for every form field declared with the Email or Phone type."""
-    from pipeline import layout
-    from pipeline.fields import check_email, check_phone
-
     def checks(annotation: Any) -> set[Any]:
         found = {getattr(item, "func", None) for item in get_args(annotation)}
         for item in get_args(annotation):

@@ -18,7 +18,7 @@ phone number — in publication that errs on the side of privacy.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,10 +70,6 @@ def replace_contacts(text: str, replacement: Callable[[Contact], str]) -> str:
         parts += [text[position:contact.start], replacement(contact)]
         position = contact.end
     return "".join(parts) + text[position:]
-
-
-def contacts_in(texts: Iterator[str] | list[str]) -> list[Contact]:
-    return [contact for text in texts for contact in find_contacts(text)]
 
 
 def is_email(value: str) -> bool:

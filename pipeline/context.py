@@ -1,6 +1,6 @@
 """The data each Word template receives (which documents a unit gets is pipeline/documents.py).
 
-Pure functions: a validated ``Unit`` and its ``Edition`` in, plain dicts out. Keys are English
+Pure functions: the validated forms a document needs and the ``Edition`` in, plain dicts out. Keys are English
 snake_case; values a template prints are already formatted the Polish way (dates, amounts,
 plural forms, "—" for an empty optional cell), so templates hold no logic beyond loops and
 conditions. The keys are documented in templates/README.md and checked by template_check.
@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.edition import Edition
 from pipeline.fields import split_names
-from pipeline.models import Action, HdrForm, Meeting, MeetingsForm, Unit
+from pipeline.models import (
+    Action,
+    DiagnosisForm,
+    HdrForm,
+    Meeting,
+    MeetingsForm,
+    SummaryForm,
+    UnitCardForm,
+)
 from pipeline.polish import (
     count,
     format_amount,
@@ -25,6 +33,7 @@ from pipeline.polish import (
     format_month_short,
     format_time,
 )
+from pipeline.teryt import normalize_terc
 
 if TYPE_CHECKING:  # documents.py imports this module's builders
     from pipeline.documents import DocumentSpec
@@ -34,8 +43,7 @@ EN_DASH = "\u2013"
 
 
 # ----------------------------------------------------------------------------- common keys
-def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
-    card = unit.card
+def common_context(spec: DocumentSpec, card: UnitCardForm, edition: Edition) -> dict[str, Any]:
     jst = card.jst
     area = edition.area_by_choice(card.area_choice.area)
     team = [{"number": i, "name": m.name, "position": m.position, "email": m.email, "phone": m.phone}
@@ -56,7 +64,7 @@ def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str
             "keywords": "; ".join(spec.keywords), "date": format_date(spec.date),
             "date_numeric": format_date_numeric(spec.date), "date_iso": spec.date.isoformat(),
         },
-        "jst": {"name": jst.name, "terc": jst.terc, "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
+        "jst": {"name": jst.name, "terc": normalize_terc(jst.terc), "unit_type": jst.unit_type, "voivodeship": jst.voivodeship,
                 "address": jst.address, "office_email": jst.office_email},
         "area": {"id": area.id if area else None, "label": area.label if area else card.area_choice.area,
                  "text": area.choice if area else card.area_choice.area},
@@ -67,14 +75,14 @@ def common_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str
     }
 
 
-def card_context(unit: Unit, edition: Edition) -> dict[str, Any]:
-    choice = unit.card.area_choice
+def card_context(card: UnitCardForm, diagnosis: DiagnosisForm | None) -> dict[str, Any]:
+    choice = card.area_choice
     context: dict[str, Any] = {
         "area_choice": {"area": choice.area, "justification": choice.justification,
                         "chosen_on": format_date(choice.chosen_on)},
         "diagnosis": None,
     }
-    form = unit.diagnosis
+    form = diagnosis
     if form is not None:
         info = form.info
         context["diagnosis"] = {
@@ -95,24 +103,23 @@ def card_context(unit: Unit, edition: Edition) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- HDR
-def hdr_context(unit: Unit, edition: Edition) -> dict[str, Any]:
-    form: HdrForm = unit.hdr
+def hdr_context(card: UnitCardForm, diagnosis: DiagnosisForm, form: HdrForm) -> dict[str, Any]:
     info = form.info
     goals_by_priority: dict[int, list[dict[str, Any]]] = {}
     for goal in sorted(form.goals, key=lambda g: _goal_key(g.number)):
         goals_by_priority.setdefault(goal.priority, []).append({"number": goal.number, "description": goal.description})
     priorities = [{"rank": p.rank, "name": p.name, "heading": f"Priorytet {p.rank}. {p.name}",
                    "justification": p.justification, "goals": goals_by_priority.pop(p.rank, [])}
-                  for p in sorted(unit.diagnosis.priorities, key=lambda p: p.rank)]
+                  for p in sorted(diagnosis.priorities, key=lambda p: p.rank)]
     orphans = [goal for rank in sorted(goals_by_priority) for goal in goals_by_priority[rank]]
     if orphans:  # goals pointing at a rank the diagnosis does not have: still shown
         priorities.append({"rank": None, "name": "", "heading": "Cele bez priorytetu z diagnozy",
                            "justification": "", "goals": orphans})
     actions = sorted(form.actions, key=lambda a: a.number)
     costs = [a.cost for a in actions if a.cost is not None]
-    lead = unit.card.team[0] if unit.card.team else None
+    lead = card.team[0] if card.team else None
     signatures = ([{"role": f"Lider zespołu JST\n{lead.position}", "name": lead.name}] if lead else [])
-    signatures += [{"role": _capitalise(a.role), "name": a.name} for a in unit.card.advisers]
+    signatures += [{"role": _capitalise(a.role), "name": a.name} for a in card.advisers]
     return {
         "hdr": {"period_start": format_date(info.period_start), "period_end": format_date(info.period_end),
                 "period": format_date_range(info.period_start, info.period_end),
@@ -184,24 +191,25 @@ def _meetings_count(n: int, adjective: tuple[str, str, str] = ("doradcze", "dora
     return count(n, f"spotkanie {adjective[0]}", f"spotkania {adjective[1]}", f"spotkań {adjective[2]}")
 
 
-def meetings_context(unit: Unit, edition: Edition) -> dict[str, Any]:
-    form: MeetingsForm = unit.meetings
+def meetings_context(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
     meetings = sorted(form.meetings, key=lambda m: (m.held_on, m.starts_at, m.number))
     tasks: dict[int, list[dict[str, Any]]] = {}
     for task in sorted(form.tasks, key=lambda t: (t.meeting, t.due)):
         items = tasks.setdefault(task.meeting, [])
         items.append({"number": len(items) + 1, "task": task.task, "owner": task.owner, "due": format_date(task.due)})
-    rows, kinds = [], {False: [0, Decimal(0)], True: [0, Decimal(0)]}
+    rows = []
+    counts: dict[bool, int] = {False: 0, True: 0}  # by remote
+    hours_by: dict[bool, Decimal] = {False: Decimal(0), True: Decimal(0)}
     for meeting_form in edition.meeting_forms:
         same = [m for m in meetings if m.form == meeting_form.label]
         hours = sum((_hours(m) for m in same), Decimal(0))
-        kinds[meeting_form.remote][0] += len(same)
-        kinds[meeting_form.remote][1] += hours
+        counts[meeting_form.remote] += len(same)
+        hours_by[meeting_form.remote] += hours
         rows.append({"label": meeting_form.label, "remote": meeting_form.remote, "count": len(same),
                      "count_text": count(len(same), "spotkanie", "spotkania", "spotkań"), "hours": float(hours),
                      "hours_text": format_hours(hours)})
     total_hours = sum((_hours(m) for m in meetings), Decimal(0))
-    (on_site, on_site_hours), (online, online_hours) = kinds[False], kinds[True]
+    (on_site, on_site_hours), (online, online_hours) = (counts[False], hours_by[False]), (counts[True], hours_by[True])
     parts = []
     if on_site:
         parts.append(f"{_meetings_count(on_site, ('stacjonarne', 'stacjonarne', 'stacjonarnych'))} "
@@ -241,25 +249,24 @@ def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[
 
 
 # ----------------------------------------------------------------------------- summary
-def summary_context(unit: Unit, edition: Edition) -> dict[str, Any]:
-    summary = unit.summary
+def summary_context(summary: SummaryForm, edition: Edition) -> dict[str, Any]:
     info = summary.info
     code = edition.summary_form_code(info.form)
     context: dict[str, Any] = {"summary": {"form": info.form, "form_code": code, "title": info.title,
                                            "submitted_on": format_date(info.submitted_on), "authors": info.authors}}
-    if code == "good_practice":
+    if code == "good_practice" and summary.good_practice is not None:
         practice = summary.good_practice.model_dump()
         practice["model_documents"] = [line.strip(" -•\t") for line in practice["model_documents"].split("\n")
                                        if line.strip(" -•\t")]
         context["good_practice"] = practice
-    elif code == "reflection":
+    elif code == "reflection" and summary.reflection is not None:
         r = summary.reflection
         stages = [{"number": i, "code": stage.code, "label": stage.label,
                    "questions": getattr(r, f"{stage.code}_questions"), "synthesis": getattr(r, f"{stage.code}_synthesis")}
                   for i, stage in enumerate(edition.reflection_stages, start=1)]
         context["reflection"] = {"discussion_on": format_date(r.discussion_on), "moderator": r.moderator, "aim": r.aim,
                                  "stages": stages, "conclusions": r.conclusions}
-    elif code == "reportage":
+    elif code == "reportage" and summary.reportage is not None:
         reportage = summary.reportage.model_dump()
         reportage["interview"] = [{"number": i, "question": q.question, "answer": q.answer}
                                   for i, q in enumerate(summary.interview, start=1)]

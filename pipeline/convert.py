@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import SetupError
+from pipeline.errors import ConverterUnavailable, SetupError
 
 __all__ = ["PDFA_FILTER", "ConversionJob", "ConversionResult", "ConverterUnavailable",
            "PdfConverter", "find_soffice"]
@@ -58,10 +58,6 @@ _FLAGS = ("--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck
 _OOXML_SUFFIXES = {".docx", ".docm", ".dotx", ".dotm"}
 _LOADED = re.compile(r"^convert .*?[/\\](\d{4})\.\w+ -> ")  # printed once a document loaded
 _LOAD_FAILED = "Error: source file could not be loaded"
-
-
-class ConverterUnavailable(SetupError):
-    """LibreOffice (``soffice``) cannot be found or started."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +232,7 @@ class PdfConverter:
         env.pop("LANGUAGE", None)
         home = env.get("HOME", "")
         if not (home and os.path.isdir(home) and os.access(home, os.W_OK)):
+            assert self._run_dir is not None  # made by start() before the environment
             env["HOME"] = str(self._run_dir / "home")
             os.makedirs(env["HOME"], exist_ok=True)
         self._env = env
@@ -291,9 +288,9 @@ class PdfConverter:
         todo: list[tuple[int, ConversionJob]] = []
         for index, job in enumerate(jobs):
             if problem := _source_problem(Path(job.source)):
-                results[index] = ConversionResult(job, False, problem)
+                refused = results[index] = ConversionResult(job, False, problem)
                 if on_done:
-                    on_done(results[index])
+                    on_done(refused)
             else:
                 todo.append((index, job))
         size = min(self.batch_size, math.ceil(len(todo) / self.workers)) if todo else 1

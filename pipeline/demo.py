@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.blank_forms import write_unit_forms
 from pipeline.edition import Edition, load_edition
+from pipeline.teryt import VOIVODESHIPS
 
 _STEMS = ["Brzez", "Dąbr", "Lip", "Wierzb", "Sosn", "Jabłon", "Kamien", "Łąk", "Zawad", "Grab", "Olsz", "Bukow",
           "Jasien", "Modrz", "Topol", "Krzew", "Źródl", "Żyt", "Przył", "Świerk"]
@@ -68,8 +69,6 @@ def _kind_and_terc(index: int, rng: random.Random, edition: Edition) -> tuple[st
 
 def synthetic_unit(index: int, seed: int, edition: Edition) -> dict[str, Any]:
     """One complete, valid unit as a JSON-like dict (see tests/data/sample_units)."""
-    from pipeline.teryt import VOIVODESHIPS
-
     rng = random.Random(f"{seed}-{index}")
     kind, code, voivodeship = _kind_and_terc(index, rng, edition)
     place = _place(rng)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.context import (
     DASH,
@@ -24,8 +24,17 @@ from pipeline.context import (
 )
 from pipeline.edition import Edition
 from pipeline.models import Unit
+from pipeline.teryt import normalize_terc
 
 Builder = Callable[[Unit, Edition], dict[str, Any]]
+_Form = TypeVar("_Form")
+
+
+def need(form: _Form | None) -> _Form:
+    """A form the document's ``applies`` made sure of (its builder is never called without it)."""
+    if form is None:
+        raise ValueError("Dokument zaplanowano bez formularza, którego wymaga.")
+    return form
 
 # Keys every document's data has (common_context); a template may use any of them.
 _COMMON = frozenset({"programme", "document", "jst"})
@@ -78,13 +87,14 @@ def _summary_document(code: str, template: str, heading: str) -> Document:
     return Document(
         output="podsumowanie.docx", template=template, heading=heading, needs="karta + podsumowanie w tej formie",
         keywords=("podsumowanie", heading.lower()), required_keys=_COMMON | {"summary", code},
-        context=summary_context, applies=applies, dated=lambda unit: unit.summary.info.submitted_on,
+        context=lambda unit, edition: summary_context(need(unit.summary), edition), applies=applies,
+        dated=lambda unit: need(unit.summary).info.submitted_on,
         summary_code=code,
     )
 
 
 def _card_date(unit: Unit) -> date:
-    return unit.diagnosis.info.finished_on if unit.diagnosis else unit.card.area_choice.chosen_on
+    return unit.diagnosis.info.finished_on if unit.diagnosis else need(unit.card).area_choice.chosen_on
 
 
 DOCUMENTS: tuple[Document, ...] = (
@@ -92,22 +102,25 @@ DOCUMENTS: tuple[Document, ...] = (
         output="karta_jst.docx", template="karta_jst.docx", heading="Karta JST i diagnoza potrzeb",
         needs="karta (diagnoza — jeśli jest)", keywords=("karta JST", "diagnoza potrzeb"),
         required_keys=_COMMON | {"area", "team", "advisers", "area_choice", "diagnosis"},
-        context=card_context, applies=lambda unit, edition: True, dated=_card_date,
+        context=lambda unit, edition: card_context(need(unit.card), unit.diagnosis),
+        applies=lambda unit, edition: True, dated=_card_date,
     ),
     Document(
         output="hdr.docx", template="hdr.docx", heading="Harmonogram działań rozwojowych",
         needs="karta + diagnoza + HDR", keywords=("HDR", "harmonogram działań rozwojowych"),
         required_keys=_COMMON | {"area", "team_text", "advisers_text", "hdr", "priorities", "actions", "timeline",
                                  "risks", "directions", "signatures"},
-        context=hdr_context, applies=lambda unit, edition: unit.diagnosis is not None and unit.hdr is not None,
-        dated=lambda unit: unit.hdr.info.adopted_on,
+        context=lambda unit, edition: hdr_context(need(unit.card), need(unit.diagnosis), need(unit.hdr)),
+        applies=lambda unit, edition: unit.diagnosis is not None and unit.hdr is not None,
+        dated=lambda unit: need(unit.hdr).info.adopted_on,
     ),
     Document(
         output="spotkania.docx", template="spotkania.docx", heading="Notatki ze spotkań doradczych",
         needs="karta + spotkania", keywords=("spotkania doradcze", "notatki"),
         required_keys=_COMMON | {"meetings_summary", "meetings"},
-        context=meetings_context, applies=lambda unit, edition: bool(unit.meetings and unit.meetings.meetings),
-        dated=lambda unit: max(m.held_on for m in unit.meetings.meetings),
+        context=lambda unit, edition: meetings_context(need(unit.meetings), edition),
+        applies=lambda unit, edition: bool(unit.meetings and unit.meetings.meetings),
+        dated=lambda unit: max(m.held_on for m in need(unit.meetings).meetings),
     ),
     _summary_document("good_practice", "podsumowanie_dobra_praktyka.docx", "Opis dobrej praktyki samorządowej"),
     _summary_document("reflection", "podsumowanie_studium_refleksji.docx", "Studium refleksji"),
@@ -125,18 +138,19 @@ def document_plan(unit: Unit, edition: Edition) -> list[DocumentSpec]:
 
 
 def _spec(document: Document, unit: Unit, edition: Edition) -> DocumentSpec:
-    jst = unit.card.jst
-    area = edition.area_by_choice(unit.card.area_choice.area)
-    area_label = area.label if area else unit.card.area_choice.area
+    card = need(unit.card)
+    jst = card.jst
+    area = edition.area_by_choice(card.area_choice.area)
+    area_label = area.label if area else card.area_choice.area
     heading = document.heading
     return DocumentSpec(
         document=document, title=f"{heading} {DASH} {jst.name}",
         subject=f"{heading}. {edition.name}. Obszar: {area_label}.",
-        keywords=("ORE", "JST", *document.keywords, jst.name, f"TERC {jst.terc}", edition.short_name, area_label),
+        keywords=("ORE", "JST", *document.keywords, jst.name, f"TERC {normalize_terc(jst.terc)}", edition.short_name, area_label),
         date=document.dated(unit), author=jst.name,
     )
 
 
 def build_context(spec: DocumentSpec, unit: Unit, edition: Edition) -> dict[str, Any]:
     """Everything the template of ``spec`` prints, as plain dicts, lists and strings."""
-    return common_context(spec, unit, edition) | spec.document.context(unit, edition)
+    return common_context(spec, need(unit.card), edition) | spec.document.context(unit, edition)

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import UsageError
+from pipeline.teryt import UNIT_TYPES, VOIVODESHIPS
 
 EDITIONS_DIR = Path(__file__).parent / "editions"
 DEFAULT_EDITION = "2020"
@@ -112,8 +113,6 @@ class Edition(_Closed):
 
     def choices(self, list_name: str) -> tuple[str, ...]:
         """The dropdown values of a named vocabulary (used by the form writer and reader)."""
-        from pipeline.teryt import UNIT_TYPES, VOIVODESHIPS
-
         match list_name:
             case "areas":
                 return tuple(a.choice for a in self.areas)

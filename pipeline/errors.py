@@ -8,7 +8,9 @@ code; the CLI turns them into a clean message, never a traceback.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+import errno
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -25,9 +27,6 @@ class Problem:
     field: str | None = None
     value: str | None = None
     severity: Severity = "error"
-
-    def located(self, **where: Any) -> Problem:
-        return replace(self, **where)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,3 +76,71 @@ class FormFileError(TeczkaError):
     """A form file that cannot be read at all (not a workbook, protected, out of date)."""
 
     exit_code = 1
+
+
+class RenderError(TeczkaError):
+    """A template that cannot be compiled or rendered; the message is Polish and names the spot."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, template: str, part: str | None = None, variable: str | None = None,
+                 paragraph: str | None = None) -> None:
+        super().__init__(message)
+        self.template, self.part, self.variable, self.paragraph = template, part, variable, paragraph
+
+
+class FeedbackSourceError(TeczkaError):
+    """The team's file cannot be opened to mark its problems; its problems are still listed."""
+
+    exit_code = 1
+
+
+class ConverterUnavailable(SetupError):
+    """LibreOffice (``soffice``) cannot be found or started."""
+
+
+class UnsafePathError(TeczkaError, ValueError):
+    """A path built from user-controlled parts would leave its root folder."""
+
+
+class LockedError(TeczkaError):
+    """Another run holds the output folder's lock."""
+
+    def __init__(self, directory: Path, lockfile: Path, pid: int | None = None) -> None:
+        super().__init__(
+            f"Inne uruchomienie teczki zapisuje już do katalogu {directory} "
+            f"(blokada {lockfile}). Poczekaj, aż się zakończy."
+        )
+        self.directory = directory
+        self.lockfile = lockfile
+        self.pid = pid  # of the holder, as it wrote into the lock file (informational)
+
+
+# -- file-system failures, in Polish ------------------------------------------------------------
+
+_OS_REASONS = {
+    errno.ENOSPC: "brak miejsca na dysku",
+    errno.EDQUOT: "przekroczono przydział miejsca na dysku",
+    errno.EACCES: "brak uprawnień do zapisu",
+    errno.EPERM: "brak uprawnień do zapisu",
+    errno.EROFS: "dysk jest tylko do odczytu",
+    errno.EEXIST: "w tym miejscu jest plik, a potrzebny jest katalog",
+    errno.ENOTDIR: "w tym miejscu jest plik, a potrzebny jest katalog",
+    errno.EISDIR: "w tym miejscu jest katalog, a potrzebny jest plik",
+    errno.ENOENT: "nie ma takiego pliku ani katalogu",
+    errno.ENAMETOOLONG: "nazwa jest za długa",
+    errno.EIO: "błąd odczytu lub zapisu dysku",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What went wrong with a file, in Polish: "brak miejsca na dysku"."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return f"błąd systemu plików ({errno.errorcode.get(exc.errno or 0, exc.errno)})"
+
+
+def os_error_message(exc: OSError) -> str:
+    """A file-system failure in one Polish sentence: "Nie udało się zapisać … (plik): powód."."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"Nie udało się zapisać lub odczytać pliku{where}: {describe_os_error(exc)}."

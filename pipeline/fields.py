@@ -8,6 +8,7 @@ stray spaces) and fail with Polish messages, never guessing silently.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -30,7 +31,6 @@ class FormField:
     help: str = ""
     width: int = 24
     choices: str | None = None  # name of an edition vocabulary (Edition.choices)
-    example: str = ""
 
 
 # -- parsing helpers --------------------------------------------------------------------
@@ -84,7 +84,22 @@ def parse_date(value: Any) -> Any:
     try:
         return date(year, month, day)
     except ValueError:
-        raise PydanticCustomError("date_invalid", "Taka data nie istnieje w kalendarzu.") from None
+        raise PydanticCustomError("date_invalid", impossible_date_message(day, month, year)) from None
+
+
+def impossible_date_message(day: int, month: int, year: int) -> str:
+    """Why a typed day.month.year is not in the calendar, and what to type instead."""
+    from pipeline.polish import month_name_nominative
+
+    head = "Taka data nie istnieje w kalendarzu: "
+    if 1 <= month <= 12 and 1 <= year <= 9999:
+        last = calendar.monthrange(year, month)[1]
+        return (f"{head}{month_name_nominative(month)} {year} ma {last} dni. "
+                f"Wpisz dzień od 1 do {last}, np. {last}.{month:02d}.{year}.")
+    if 1 <= day <= 12 and 13 <= month <= 31:
+        return (f"{head}nie ma miesiąca {month}. Daty wpisuj jako dzień.miesiąc.rok — "
+                f"jeśli chodziło o {month} dzień miesiąca {day}, wpisz {month}.{day:02d}.{year}.")
+    return f"{head}miesiące mają numery od 1 do 12. {DATE_HINT}"
 
 
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")

@@ -15,13 +15,24 @@ import hashlib
 import io
 import os
 import shutil
+import struct
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+
+from lxml import etree  # installed with python-docx
+from openpyxl.cell.cell import Cell
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.errors import LockedError, UnsafePathError  # raised here; importable from here too
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_CREATE_SYSTEM = 3  # Unix, so that external_attr carries the file mode
@@ -37,24 +48,65 @@ _NS_DCTERMS = "http://purl.org/dc/terms/"
 _NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-class UnsafePathError(ValueError):
-    """A path built from user-controlled parts would leave its root folder."""
-
-
-class LockedError(RuntimeError):
-    """Another run holds the output folder's lock."""
-
-    def __init__(self, directory: Path, lockfile: Path, pid: int | None = None) -> None:
-        super().__init__(
-            f"Inne uruchomienie teczki zapisuje już do katalogu {directory} "
-            f"(blokada {lockfile}). Poczekaj, aż się zakończy."
-        )
-        self.directory = directory
-        self.lockfile = lockfile
-        self.pid = pid  # of the holder, as it wrote into the lock file (informational)
-
-
 # --- deterministic ZIP ----------------------------------------------------------------------
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_VERSION = 20  # 2.0: DEFLATE
+_MADE_BY = ZIP_CREATE_SYSTEM << 8 | _VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class ZipEntry:
+    """One member, compressed and ready to be laid out: name, method, CRC, sizes, data. Made
+    once, an entry can go into many archives (the renderer keeps a template's unchanged parts
+    this way and never compresses them again)."""
+
+    name: bytes
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, name: str, raw: bytes, *, compress: bool = True, level: int = ZIP_COMPRESS_LEVEL) -> ZipEntry:
+        if not compress:
+            return cls(name.encode("utf-8"), zipfile.ZIP_STORED, zlib.crc32(raw), len(raw), raw)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = compressor.compress(raw) + compressor.flush()
+        return cls(name.encode("utf-8"), zipfile.ZIP_DEFLATED, zlib.crc32(raw), len(raw), data)
+
+
+def _dos_stamp(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    return (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
+
+
+def zip_bytes(entries: Iterable[ZipEntry], *, date_time: tuple[int, int, int, int, int, int] = FIXED_ZIP_TIME) -> bytes:
+    """The one deterministic ZIP writer: the bytes depend only on the entries and their order.
+
+    Every member gets the same time, mode (0644) and creator system (Unix), no extra fields and
+    no comments; names are UTF-8 (flagged when not ASCII)."""
+    dos_date, dos_time = _dos_stamp(date_time)
+    chunks: list[bytes] = []
+    central: list[bytes] = []
+    offset = count = 0
+    for entry in entries:
+        flags = 0x800 if not entry.name.isascii() else 0
+        header = _LOCAL.pack(0x04034B50, _VERSION, flags, entry.method, dos_time, dos_date, entry.crc,
+                             len(entry.data), entry.size, len(entry.name), 0)
+        chunks += (header, entry.name, entry.data)
+        central.append(_CENTRAL.pack(0x02014B50, _MADE_BY, _VERSION, flags, entry.method, dos_time, dos_date,
+                                     entry.crc, len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0,
+                                     ZIP_FILE_MODE, offset) + entry.name)
+        offset += len(header) + len(entry.name) + len(entry.data)
+        count += 1
+    directory = b"".join(central)
+    chunks.append(directory)
+    chunks.append(_END.pack(0x06054B50, 0, 0, count, count, len(directory), offset, 0))
+    return b"".join(chunks)
 
 
 def write_zip(
@@ -64,34 +116,22 @@ def write_zip(
     date_time: tuple[int, int, int, int, int, int] = FIXED_ZIP_TIME,
     compress: bool = True,
 ) -> None:
-    """Write a ZIP whose bytes depend only on the entries: same entries, same archive.
-
-    Entries are stored in the order given. Every entry gets the same time, mode (0644) and
-    creator system, DEFLATE at a fixed level (or STORED), no extra fields and no comments.
-    A ``Path`` target is written atomically.
+    """Write a ZIP whose bytes depend only on the entries (``zip_bytes``): same entries, same
+    archive. Entries are stored in the order given, DEFLATE at a fixed level (or STORED); a name
+    given twice is an error. A ``Path`` target is written atomically.
     """
-    buffer = io.BytesIO()
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     seen: set[str] = set()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            if name in seen:
-                raise ValueError(f"Plik „{name}” występuje w archiwum dwukrotnie.")
-            seen.add(name)
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.create_system = ZIP_CREATE_SYSTEM
-            info.external_attr = ZIP_FILE_MODE
-            info.compress_type = method
-            archive.writestr(
-                info,
-                data,
-                compress_type=method,
-                compresslevel=ZIP_COMPRESS_LEVEL if compress else None,
-            )
+    members = []
+    for name, data in entries:
+        if name in seen:
+            raise ValueError(f"Plik „{name}” występuje w archiwum dwukrotnie.")
+        seen.add(name)
+        members.append(ZipEntry.of(name, data, compress=compress))
+    data = zip_bytes(members, date_time=date_time)
     if isinstance(target, Path):
-        atomic_write_bytes(target, buffer.getvalue())
+        atomic_write_bytes(target, data)
     else:
-        target.write(buffer.getvalue())
+        target.write(data)
 
 
 def normalize_docx(data: bytes, *, modified: datetime) -> bytes:
@@ -121,9 +161,35 @@ normalize_ooxml = normalize_docx
 XLSX_FONT = "Calibri"  # openpyxl's default; a Font without a name prints in a serif fallback font
 
 
-def _normalize_core(xml: bytes, modified: datetime) -> bytes:
-    from lxml import etree  # installed with python-docx
+# --- workbooks (openpyxl) -------------------------------------------------------------------
 
+
+def cell_at(ws: Worksheet, row: int, column: int) -> Cell:
+    """A cell that can hold a value (inside a merged range only the top-left one can)."""
+    cell = ws.cell(row=row, column=column)
+    if not isinstance(cell, Cell):
+        raise ValueError(f"Komórka {cell.coordinate} należy do scalonego zakresu.")
+    return cell
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook opens with."""
+    ws = wb.active
+    if not isinstance(ws, Worksheet):
+        raise ValueError("Skoroszyt nie ma arkusza.")
+    return ws
+
+
+def fit_to_page_width(ws: Worksheet) -> None:
+    """Printed pages as wide as the sheet, as many pages down as needed."""
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _normalize_core(xml: bytes, modified: datetime) -> bytes:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(xml, parser)
     if modified.tzinfo is not None:
@@ -292,7 +358,7 @@ class RunLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_: object) -> None:
         self.release()
 
 

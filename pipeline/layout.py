@@ -8,6 +8,7 @@ layout, so a form made from an older layout is recognised and named in the error
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, time
@@ -24,9 +25,11 @@ TITLE_ROW = 1
 INSTRUCTION_ROW = 2
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
-RECORD_LABEL_COLUMN = "A"
-RECORD_VALUE_COLUMN = "B"
-RECORD_HELP_COLUMN = "C"
+# A record sheet's columns (1-based): the field's label, its value, the help text.
+RECORD_LABEL, RECORD_VALUE, RECORD_HELP = 1, 2, 3
+RECORD_LABEL_COLUMN = get_column_letter(RECORD_LABEL)
+RECORD_VALUE_COLUMN = get_column_letter(RECORD_VALUE)
+RECORD_HELP_COLUMN = get_column_letter(RECORD_HELP)
 STAMP_SHEET = "Wersja"
 LISTS_SHEET = "Listy"
 INSTRUCTIONS_SHEET = "Instrukcja"
@@ -61,11 +64,6 @@ class SheetLayout:
     def field(self, name: str) -> FieldLayout:
         return next(f for f in self.fields if f.name == name)
 
-    def column_of(self, name: str) -> str:
-        """Column letter of a field in a table sheet (default layout)."""
-        index = [f.name for f in self.fields].index(name)
-        return get_column_letter(index + 1)
-
     def cell_of(self, name: str) -> str:
         """A1 cell of a field in a record sheet (default layout)."""
         return f"{RECORD_VALUE_COLUMN}{self.row_of(name)}"
@@ -73,6 +71,10 @@ class SheetLayout:
     def row_of(self, name: str) -> int:
         """Row of a field in a record sheet (default layout)."""
         return FIRST_DATA_ROW + [f.name for f in self.fields].index(name)
+
+    def column_of(self, name: str) -> str:
+        """Column letter of a field in a table sheet (default layout)."""
+        return get_column_letter([f.name for f in self.fields].index(name) + 1)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class FormLayout:
     def sheet(self, attr: str) -> SheetLayout:
         return next(s for s in self.sheets if s.attr == attr)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
         """A short hash of everything that decides where values are read from."""
         digest = hashlib.sha256()
@@ -114,6 +116,7 @@ def _kind_of(annotation: object) -> FieldKind:
     return "long_text" if PARAGRAPHS in meta else "text"
 
 
+@functools.cache  # a model's fields never change; reading a form asks for them per row
 def _fields_of(model: type[BaseModel]) -> tuple[FieldLayout, ...]:
     out = []
     for name, info in model.model_fields.items():
@@ -129,8 +132,8 @@ FORMS: tuple[FormLayout, ...] = (
         "Dane JST, skład zespołu JST i teamu doradczego oraz wybrany obszar wsparcia (etap 1).", 1,
         (
             SheetLayout("Karta JST", "jst", models.JstCard, "record", "Dane jednostki samorządu terytorialnego."),
-            SheetLayout("Zespół JST", "team", models.TeamMember, "table", "Jeden wiersz = jedna osoba z zespołu JST.", rows=8),
-            SheetLayout("Zespół doradczy", "advisers", models.Adviser, "table", "Team doradczy: po jednej osobie w każdej roli.", rows=4),
+            SheetLayout("Zespół JST", "team", models.TeamMember, "table", "Jeden wiersz = jedna osoba z zespołu JST."),
+            SheetLayout("Zespół doradczy", "advisers", models.Adviser, "table", "Team doradczy ORE: jeden wiersz = jedna osoba."),
             SheetLayout("Wybór obszaru", "area_choice", models.AreaChoice, "record", "Etap 1: wybór jednego z 12 obszarów wsparcia."),
         ),
     ),

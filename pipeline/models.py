@@ -49,7 +49,7 @@ class SheetModel(BaseModel):
             return value
         spec = form_field(cls, info.field_name)
         if spec.choices and str(value) not in edition.choices(spec.choices):
-            raise PydanticCustomError("choice", "Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej.")
+            raise PydanticCustomError("choice", "Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej.")
         return value
 
 

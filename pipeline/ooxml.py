@@ -1,5 +1,5 @@
 """Word-package pieces for the renderer: safe text, paragraph filter, timeline table, core
-properties, and a deterministic ZIP writer that reuses pre-compressed parts.
+properties (the deterministic ZIP writer they go into is files.zip_bytes).
 
 Pure functions, no file I/O. Everything here produces XML *text* that ends up inside a
 rendered ``word/document.xml``; user text always goes through ``xml_text`` first.
@@ -8,9 +8,6 @@ rendered ``word/document.xml``; user text always goes through ``xml_text`` first
 from __future__ import annotations
 
 import re
-import struct
-import zlib
-from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -24,7 +21,7 @@ _NEEDS_CLEANING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uf
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
-def clean_text(text: str) -> str:
+def xml_safe_text(text: str) -> str:
     """Text safe for XML: CRLF/CR/VT/FF become LF, other control characters disappear."""
     if not _NEEDS_CLEANING.search(text):
         return text
@@ -39,7 +36,7 @@ def xml_text(value: object) -> Markup:
     """A value as escaped XML text for a <w:t>. Braces become character references, so nothing a
     user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
     line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
-    text = str(escape(clean_text(str(value))))
+    text = str(escape(xml_safe_text(str(value))))
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
     if "\n" in text:
@@ -64,7 +61,7 @@ def paragraphs(value: object) -> Markup:
     turns into <w:p>/<w:br/> keeping the paragraph and run properties of the tag."""
     if value is None:
         return Markup("")
-    text = clean_text(str(value)).strip()
+    text = xml_safe_text(str(value)).strip()
     parts = [part.strip("\n") for part in _BLANK_LINE.split(text)]
     return Markup("\a".join(str(xml_text(part)) for part in parts if part))
 
@@ -143,7 +140,7 @@ def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str
                         category: str, when: date, language: str = "pl-PL") -> bytes:
     """docProps/core.xml with the document's own metadata; times come from ``when`` only."""
     def text(value: str) -> str:
-        return _xml_escape(clean_text(value))
+        return _xml_escape(xml_safe_text(value))
 
     stamp = f"{when.isoformat()}T00:00:00Z"
     return (
@@ -162,7 +159,7 @@ def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str
     ).encode()
 
 
-# --------------------------------------------------------------------------- deterministic ZIP
+# --------------------------------------------------------------------------- styles
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _STYLE_REFERENCE = re.compile(r'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink)\s+w:val="([^"]*)"')
 _NS = {"w": _W[1:-1]}
@@ -201,46 +198,3 @@ def prune_styles(styles_xml: bytes, referenced: set[str]) -> bytes:
         if sid not in keep:
             style.getparent().remove(style)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
-_DOS_TIME = 0
-_LOCAL = struct.Struct("<IHHHHHIIIHH")
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-_END = struct.Struct("<IHHHHIIH")
-COMPRESS_LEVEL = 6
-
-
-@dataclass(frozen=True, slots=True)
-class ZipEntry:
-    """One compressed member, ready to be laid out: name, method, CRC, sizes, data."""
-
-    name: bytes
-    method: int
-    crc: int
-    size: int
-    data: bytes
-
-    @classmethod
-    def of(cls, name: str, raw: bytes, level: int = COMPRESS_LEVEL) -> ZipEntry:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        data = compressor.compress(raw) + compressor.flush()
-        return cls(name.encode("utf-8"), 8, zlib.crc32(raw), len(raw), data)
-
-
-def zip_bytes(entries: list[ZipEntry]) -> bytes:
-    """A ZIP archive whose bytes depend only on the entries and their order."""
-    chunks, central, offset = [], [], 0
-    for entry in entries:
-        flags = 0x800 if not entry.name.isascii() else 0
-        header = _LOCAL.pack(0x04034B50, 20, flags, entry.method, _DOS_TIME, _DOS_DATE, entry.crc,
-                             len(entry.data), entry.size, len(entry.name), 0)
-        chunks += (header, entry.name, entry.data)
-        central.append(_CENTRAL.pack(0x02014B50, 0x0314, 20, flags, entry.method, _DOS_TIME, _DOS_DATE,
-                                     entry.crc, len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0,
-                                     0o100644 << 16, offset) + entry.name)
-        offset += len(header) + len(entry.name) + len(entry.data)
-    directory = b"".join(central)
-    chunks.append(directory)
-    chunks.append(_END.pack(0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0))
-    return b"".join(chunks)

@@ -130,13 +130,19 @@ def format_amount(x: int | float | Decimal | None) -> str:
     return f"{format_number(x, 2)}{NBSP}zł"
 
 
-def format_hours(x: int | float | Decimal | None) -> str:
-    """Hours to at most two decimals, without trailing zeros: 1.5 -> "1,5 h", 2 -> "2 h"."""
+def format_decimal(x: int | float | Decimal | None) -> str:
+    """A number to at most two decimals, without trailing zeros: 10.5 -> "10,5", 4.0 -> "4"."""
     if x is None:
         return ""
     text = format_number(x, 2)
     if "," in text:
         text = text.rstrip("0").rstrip(",")
+    return text
+
+
+def format_hours(x: int | float | Decimal | None) -> str:
+    """Hours to at most two decimals, without trailing zeros: 1.5 -> "1,5 h", 2 -> "2 h"."""
+    text = format_decimal(x)
     return f"{text}{NBSP}h" if text else ""
 
 
@@ -153,6 +159,15 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 def count(n: int, one: str, few: str, many: str) -> str:
     """Number with the matching noun: count(5, "spotkanie", "spotkania", "spotkań") -> "5 spotkań"."""
     return f"{format_number(n)} {plural(n, one, few, many)}"
+
+
+_POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż"
+_POLISH_RANK = {letter: rank for rank, letter in enumerate(_POLISH_ALPHABET)}
+
+
+def polish_sort_key(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key in Polish alphabetical order (ł after l, ż last), case-insensitive."""
+    return tuple((_POLISH_RANK.get(ch, 100 + ord(ch)), ch) for ch in text.casefold())
 
 
 # --- voivodeships and JST types --------------------------------------------------------------

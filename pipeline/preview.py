@@ -97,7 +97,7 @@ def sample_documents(templates: TemplateSet, edition: Edition, names: list[str] 
                 continue
             stem = spec.template.removesuffix(".docx")
             key, label = ((stem, f"{spec.template} — przykładowe dane") if units is None
-                          else (f"{stem}--{unit.id}", f"{spec.template} — {unit.id} ({unit.card.jst.name})"))
+                          else (f"{stem}--{unit.id}", f"{spec.template} — {unit.id} ({unit.card.jst.name if unit.card else '—'})"))
             if key not in documents:
                 data = render_document(templates, spec, build_context(spec, unit, edition))
                 documents[key] = (PreviewDocument(key, spec.template, label), data)
@@ -165,8 +165,9 @@ def make_preview(templates_dir: Path, edition: Edition, out_dir: Path, *, names:
         if reference.exists():
             reference.rename(previous)
         accepted.rename(reference)
-        for page in (page for document in documents for page in document.pages if page.reference):
-            page.reference = previous / page.reference.relative_to(reference)
+        for page in (page for document in documents for page in document.pages):
+            if page.reference is not None:
+                page.reference = previous / page.reference.relative_to(reference)
     preview = Preview(out_dir, documents, compare, has_reference, accept)
     preview.index.write_text(preview_html(preview), encoding="utf-8")
     return preview

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from pipeline import layout
 from pipeline.errors import FormFileError, Problem, short_value
@@ -60,8 +63,35 @@ class FormRead:
                 label = self.form.sheet(str(loc[0])).field(loc[-1]).spec.label
             except StopIteration:
                 label = None
+        if value is not None:  # the value as the team typed it, when the problem is about one cell
+            value = self.raw_at(loc, value)
         return Problem(message, file=self.display_path, sheet=sheet_title, cell=cell, field=label,
-                       value=short_value(value), severity=severity)  # type: ignore[arg-type]
+                       value=short_value(as_typed(value)), severity=severity)  # type: ignore[arg-type]
+
+    def raw_at(self, loc: tuple[str | int, ...], default: Any = None) -> Any:
+        """The value read from the cell of a model location, as it was in the workbook."""
+        node: Any = self.data
+        for key in loc:
+            if isinstance(node, dict) and isinstance(key, str) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+            else:
+                return default
+        return default if isinstance(node, dict | list) else node
+
+
+def as_typed(value: Any) -> Any:
+    """A cell value as the team sees it in the form: 30.09.2020, 9:30, 3 (not 2020-09-30, 3.0)."""
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y}" if value.time() == time(0, 0) else f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, time):
+        return f"{value.hour}:{value.minute:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def check_container(path: Path, display: str) -> list[Problem]:
@@ -84,7 +114,7 @@ def check_container(path: Path, display: str) -> list[Problem]:
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormFileError(f"{display}: po rozpakowaniu plik miałby {unpacked // 1_048_576} MB — odrzucono go jako podejrzany.")
     if "content.xml" in names and "mimetype" in names:
-        raise FormFileError(f"{display}: to arkusz OpenDocument (.ods). Zapisz go jako skoroszyt programu Excel (.xlsx).")
+        return _check_opendocument(path, display, names)
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")
     if "xl/workbook.xml" not in names:
@@ -95,6 +125,21 @@ def check_container(path: Path, display: str) -> list[Problem]:
             "Skoroszyt zawiera łącza do innych plików; odczytano ostatnio zapisane wartości. "
             "Najlepiej wpisz wartości bezpośrednio.", file=display, severity="warning"))
     return warnings
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _check_opendocument(path: Path, display: str, names: list[str]) -> list[Problem]:
+    """A LibreOffice Calc spreadsheet (.ods) is read like a workbook; macros are refused."""
+    with zipfile.ZipFile(path) as archive:
+        mimetype = archive.read("mimetype").strip()
+    if mimetype != ODS_MIMETYPE:
+        raise FormFileError(f"{display}: to dokument OpenDocument, ale nie arkusz kalkulacyjny. "
+                            "Zapisz formularz jako skoroszyt programu Excel (.xlsx) albo arkusz Calc (.ods).")
+    if any(name.startswith(("Basic/", "Scripts/")) for name in names):
+        raise FormFileError(f"{display}: arkusz zawiera makra. Zapisz go bez makr jako zwykły arkusz (.ods lub .xlsx).")
+    return []
 
 
 _CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
@@ -124,8 +169,6 @@ def _formula_problems(path: Path, display: str, names: list[str]) -> list[Proble
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part name -> sheet title, from the workbook and its relationships."""
-    from defusedxml import ElementTree
-
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -143,7 +186,7 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def clean_text(value: Any) -> tuple[Any, bool]:
+def without_control_characters(value: Any) -> tuple[Any, bool]:
     """Remove XML-illegal control characters (vertical tab becomes a line break)."""
     if not isinstance(value, str):
         return value, False
@@ -164,8 +207,6 @@ class WorkbookGrid:
     """All sheets of one workbook as rows of Python values (python-calamine)."""
 
     def __init__(self, path: Path, display: str) -> None:
-        from python_calamine import CalamineWorkbook
-
         try:
             self._book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self._book.sheet_names)
@@ -234,7 +275,7 @@ def read_form(path: Path, display: str) -> FormRead:
 
 def _value(result: FormRead, sheet: layout.SheetLayout, row: list[Any], col: int, cell: str, label: str) -> Any:
     value = row[col] if col < len(row) else None
-    value, changed = clean_text(value)
+    value, changed = without_control_characters(value)
     if changed:
         result.problems.append(Problem(
             "Usunięto znaki sterujące niedozwolone w dokumentach (pionowy tabulator zamieniono na nowy wiersz).",
@@ -248,19 +289,20 @@ def _read_record(result: FormRead, sheet: layout.SheetLayout, rows: list[list[An
     values: dict[str, Any] = {}
     for index in range(layout.FIRST_DATA_ROW - 1, len(rows)):
         row = rows[index]
-        label = row[0] if row else None
+        label = row[layout.RECORD_LABEL - 1] if len(row) >= layout.RECORD_LABEL else None
         if _is_empty(label):
             continue
         excel_row = index + 1
         found = by_label.get(_normalize_label(label))
         cell = f"{layout.RECORD_VALUE_COLUMN}{excel_row}"
         if found is None:
-            if len(row) > 1 and not _is_empty(row[1]):
+            if len(row) >= layout.RECORD_VALUE and not _is_empty(row[layout.RECORD_VALUE - 1]):
                 result.problems.append(Problem(f"Nieznane pole „{label}” — formularz go nie przewiduje.",
-                                               file=result.display_path, sheet=sheet.title, cell=f"A{excel_row}"))
+                                               file=result.display_path, sheet=sheet.title,
+                                               cell=f"{layout.RECORD_LABEL_COLUMN}{excel_row}"))
             continue
         result.cells[(sheet.attr, found.name)] = cell
-        value = _value(result, sheet, row, 1, cell, found.spec.label)
+        value = _value(result, sheet, row, layout.RECORD_VALUE - 1, cell, found.spec.label)
         if value is not None:
             values[found.name] = value
     for f in sheet.fields:

@@ -29,7 +29,9 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from pipeline import ooxml
-from pipeline.errors import TeczkaError
+from pipeline.documents import DocumentSpec, build_context, document_plan
+from pipeline.errors import RenderError
+from pipeline.files import ZipEntry, zip_bytes
 from pipeline.polish import JINJA_FILTERS, JINJA_GLOBALS
 
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -43,22 +45,18 @@ _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no instance state
 
 
-class RenderError(TeczkaError):
-    """A template that cannot be compiled or rendered; the message is Polish and names the spot."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, *, template: str, part: str | None = None, variable: str | None = None,
-                 paragraph: str | None = None) -> None:
-        super().__init__(message)
-        self.template, self.part, self.variable, self.paragraph = template, part, variable, paragraph
-
-
 @dataclass(frozen=True, slots=True)
 class RenderedDocument:
-    name: str
-    title: str
-    data: bytes
+    spec: DocumentSpec  # output name, template, title
+    data: bytes  # the .docx
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
 
 
 def make_environment() -> jinja2.Environment:
@@ -169,7 +167,7 @@ class CompiledTemplate:
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.order: list[str] = []
-        self.static: dict[str, ooxml.ZipEntry] = {}
+        self.static: dict[str, ZipEntry] = {}
         self.parts: dict[str, _Part] = {}
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             labels = rendered_parts(archive)
@@ -183,7 +181,7 @@ class CompiledTemplate:
             if name in labels:
                 self.parts[name] = self._compile(name, labels[name], content.decode("utf-8"), env)
             elif name != _CORE:
-                self.static[name] = ooxml.ZipEntry.of(name, content)
+                self.static[name] = ZipEntry.of(name, content)
 
     def _compile(self, name: str, label: str, xml: str, env: jinja2.Environment) -> _Part:
         prolog = ""
@@ -207,10 +205,10 @@ class CompiledTemplate:
             if name in self.static:
                 entries.append(self.static[name])
             elif name == _CORE:
-                entries.append(ooxml.ZipEntry.of(name, core_xml(spec, context)))
+                entries.append(ZipEntry.of(name, core_xml(spec, context)))
             else:
-                entries.append(ooxml.ZipEntry.of(name, self._render_part(self.parts[name], context).encode("utf-8")))
-        return ooxml.zip_bytes(entries)
+                entries.append(ZipEntry.of(name, self._render_part(self.parts[name], context).encode("utf-8")))
+        return zip_bytes(entries)
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> str:
         try:
@@ -282,9 +280,6 @@ class TemplateSet:
             raise RenderError(f"Brak szablonu {name} w katalogu {self.directory}.", template=name)
         return self.templates[name]
 
-    @property
-    def hashes(self) -> dict[str, str]:
-        return {name: t.sha256 for name, t in sorted(self.templates.items())}
 
 
 @lru_cache(maxsize=4)
@@ -312,9 +307,7 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
 
 def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
     """Every document the unit's valid forms allow, rendered in memory."""
-    from pipeline.documents import build_context, document_plan
-
-    return [RenderedDocument(spec.name, spec.title, render_document(templates, spec, build_context(spec, unit, edition)))
+    return [RenderedDocument(spec, render_document(templates, spec, build_context(spec, unit, edition)))
             for spec in document_plan(unit, edition)]
 
 

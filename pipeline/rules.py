@@ -1,17 +1,22 @@
 """Rules beyond single cells: within a form and across the forms of one unit.
 
-Pure functions over validated models. Each rule yields ``Finding``s that name the form and
-the model location; the validator turns locations into sheets and cells.
+Pure functions over models. The rules run on whatever parsed: a form with mistakes is given
+as a partial model where each value that did not parse is an ``Unreadable`` placeholder. A
+check that needs such a value stops (``Blocked``) without a false finding, and the unit is
+told which checks wait for which cell; every other check runs, so a team sees every problem
+in one round. Each rule yields ``Finding``s that name the form and the model location; the
+validator turns locations into sheets and cells.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, NoReturn
 
 from pipeline import models
 from pipeline.edition import Edition
@@ -31,18 +36,106 @@ class Finding:
     severity: str = "error"
 
 
+class Blocked(Exception):
+    """A check needed a value that did not parse."""
+
+    def __init__(self, hole: Unreadable) -> None:
+        super().__init__(hole)
+        self.hole = hole
+
+
+class Unreadable:
+    """The place of a value that did not parse (form key and model location).
+
+    Any use of it — comparing, formatting, hashing, reading an attribute, iterating — raises
+    ``Blocked``, so a rule cannot draw a conclusion from a value nobody could read.
+    """
+
+    __slots__ = ("_hole_form", "_hole_loc")
+
+    def __init__(self, form: str, loc: Loc) -> None:
+        object.__setattr__(self, "_hole_form", form)
+        object.__setattr__(self, "_hole_loc", tuple(loc))
+
+    @property
+    def where(self) -> tuple[str, Loc]:
+        return self._hole_form, self._hole_loc
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self._hole_form!r}, {self._hole_loc!r})"
+
+    def _stop(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise Blocked(self)
+
+    def __getattr__(self, name: str) -> NoReturn:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise Blocked(self)
+
+    __bool__ = __len__ = __iter__ = __contains__ = __hash__ = __getitem__ = _stop
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _stop
+    __str__ = __format__ = __int__ = __index__ = __float__ = _stop
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _stop
+
+
+def known(value: Any) -> Any:
+    """The value itself; stops the check if it did not parse (before a library sees it)."""
+    if isinstance(value, Unreadable):
+        raise Blocked(value)
+    return value
+
+
+Check = tuple[str, Callable[[], Iterable[Finding]]]  # (what it checks, in Polish; the check)
+WAITING = "Nie sprawdzono jeszcze: {checks} — najpierw popraw tę komórkę."
+
+
 def check_unit(unit: models.Unit, edition: Edition) -> Iterator[Finding]:
-    """Every rule that applies to the forms present (and valid) in the unit."""
+    """Every rule that can run on the forms present in the unit (valid or partial).
+
+    The checks that need a value that did not parse are named, as one warning at that value's
+    cell ("Nie sprawdzono jeszcze: …").
+    """
+    waiting: dict[tuple[str, Loc], list[str]] = {}
+    producers: list[tuple[str, Callable[[], Iterator[Check]]]] = []
     if unit.card:
-        yield from _card(unit.card, edition)
+        producers.append(("pozostałe reguły karty JST", partial(_card, unit.card, edition)))
     if unit.diagnosis:
-        yield from _diagnosis(unit.diagnosis, edition)
+        producers.append(("pozostałe reguły diagnozy", partial(_diagnosis, unit.diagnosis, edition)))
     if unit.hdr:
-        yield from _hdr(unit.hdr, unit, edition)
+        producers.append(("pozostałe reguły HDR", partial(_hdr, unit.hdr, unit, edition)))
     if unit.meetings:
-        yield from _meetings(unit.meetings, unit, edition)
+        producers.append(("pozostałe reguły spotkań", partial(_meetings, unit.meetings, unit, edition)))
     if unit.summary:
-        yield from _summary(unit.summary, unit, edition)
+        producers.append(("pozostałe reguły podsumowania", partial(_summary, unit.summary, unit, edition)))
+    for rest, producer in producers:
+        try:
+            for what, check in producer():
+                try:
+                    yield from list(_collect(check))
+                except _Partly as partly:
+                    yield from partly.found
+                    waiting.setdefault(partly.hole.where, []).append(what)
+        except Blocked as exc:
+            waiting.setdefault(exc.hole.where, []).append(rest)
+    for (form, loc), checks in waiting.items():
+        unique = list(dict.fromkeys(checks))
+        yield Finding(form, loc, WAITING.format(checks="; ".join(unique)), severity="warning")
+
+
+class _Partly(Exception):
+    def __init__(self, found: list[Finding], hole: Unreadable) -> None:
+        super().__init__(hole)
+        self.found, self.hole = found, hole
+
+
+def _collect(check: Callable[[], Iterable[Finding]]) -> list[Finding]:
+    found: list[Finding] = []
+    try:
+        for finding in check():
+            found.append(finding)
+    except Blocked as exc:
+        raise _Partly(found, exc.hole) from None
+    return found
 
 
 def _window(form: str, loc: Loc, day: date | None, edition: Edition) -> Iterator[Finding]:
@@ -66,33 +159,84 @@ def _at_least_one(form: str, attr: str, items: list[Any], what: str) -> Iterator
 
 
 def _numbers(text: str | None) -> list[int]:
-    return [int(n) for n in re.findall(r"\d+", text or "")]
+    return [int(n) for n in re.findall(r"\d+", known(text) or "")]
+
+
+def _each(items: list[Any], what: str, rule: Callable[..., Iterable[Finding]], *args: Any) -> Iterator[Check]:
+    """One check per row, so a row with an unreadable cell does not stop the others."""
+    for index, item in enumerate(items):
+        yield what, partial(rule, index, item, *args)
+
+
+# Date fields that must lie inside the edition window, by form and sheet (the blank forms say so).
+EDITION_WINDOW_DATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "card": {"area_choice": ("chosen_on",)},
+    "diagnosis": {"info": ("started_on", "finished_on")},
+    "hdr": {"info": ("period_start", "period_end", "adopted_on"), "actions": ("start", "end")},
+    "meetings": {"meetings": ("held_on",)},
+}
+
+
+def date_window(form: str, sheet: str, name: str, edition: Edition) -> tuple[date, date] | None:
+    """The dates a field may hold in this edition, if a rule limits them (the blank forms say so)."""
+    if name in EDITION_WINDOW_DATES.get(form, {}).get(sheet, ()):
+        return edition.start, edition.end
+    if (form, sheet, name) == ("summary", "info", "submitted_on"):
+        return edition.start, summary_deadline(edition)
+    return None
+
+
+def summary_deadline(edition: Edition) -> date:
+    return edition.end + timedelta(days=edition.summary_grace_days)
+
+
+def row_limits(edition: Edition) -> dict[tuple[str, str], tuple[int, int]]:
+    """(form, table sheet) -> (fewest, most) rows the edition allows."""
+    roles = len(edition.adviser_roles)
+    return {("card", "team"): (edition.team_size.min, edition.team_size.max), ("card", "advisers"): (roles, roles)}
 
 
 # ----------------------------------------------------------------------------- card
-def _card(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
-    jst = card.jst
-    code = normalize_terc(jst.terc)
-    for message in terc_problems(code, jst.unit_type):
+def _card(card: models.UnitCardForm, edition: Edition) -> Iterator[Check]:
+    yield "kod TERC", partial(_terc, card.jst)
+    yield "liczebność zespołu JST", partial(_team_size, card, edition)
+    yield "powtórzenia w zespole JST", partial(_team_duplicates, card)
+    yield "role w teamie doradczym", partial(_adviser_roles, card, edition)
+    yield ("data wyboru obszaru w okresie edycji",
+           partial(_window, "card", ("area_choice", "chosen_on"), card.area_choice.chosen_on, edition))
+
+
+def _terc(jst: models.JstCard) -> Iterator[Finding]:
+    code = normalize_terc(known(jst.terc))
+    for message in terc_problems(code, known(jst.unit_type)):
         yield Finding("card", ("jst", "terc"), message, jst.terc)
     if code[:2] in VOIVODESHIPS and VOIVODESHIPS[code[:2]] != jst.voivodeship:
         yield Finding("card", ("jst", "voivodeship"),
                       f"Kod TERC wskazuje województwo {VOIVODESHIPS[code[:2]]}, a wybrano {jst.voivodeship}.",
                       jst.voivodeship)
+
+
+def _team_size(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
     size = len(card.team)
-    bounds = edition.team_size
-    if not bounds.min <= size <= bounds.max:
+    fewest, most = row_limits(edition)[("card", "team")]
+    if not fewest <= size <= most:
         yield Finding("card", ("team",),
                       f"Zespół JST liczy {count(size, 'osobę', 'osoby', 'osób')}, a w edycji {edition.short_name} "
-                      f"powinien liczyć od {bounds.min} do {bounds.max} osób.", size)
+                      f"powinien liczyć od {fewest} do {most} osób.", size)
+
+
+def _team_duplicates(card: models.UnitCardForm) -> Iterator[Finding]:
     names = Counter(member.name.casefold() for member in card.team)
     for index, member in enumerate(card.team):
         if names[member.name.casefold()] > 1:
             yield Finding("card", ("team", index, "name"), "Ta osoba jest wpisana w zespole więcej niż raz.", member.name)
             names[member.name.casefold()] = 0
-    roles = Counter()
+
+
+def _adviser_roles(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
+    roles: Counter[str] = Counter()
     for index, adviser in enumerate(card.advisers):
-        role = edition.adviser_role(adviser.role)
+        role = edition.adviser_role(known(adviser.role))
         key = role.code if role else adviser.role
         roles[key] += 1
         if roles[key] == 2:
@@ -102,36 +246,55 @@ def _card(card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
     for role in edition.adviser_roles:
         if roles[role.code] == 0:
             yield Finding("card", ("advisers",), f"Brak doradcy w roli „{role.label}”.")
-    yield from _window("card", ("area_choice", "chosen_on"), card.area_choice.chosen_on, edition)
 
 
 # ----------------------------------------------------------------------------- diagnosis
-def _diagnosis(diagnosis: models.DiagnosisForm, edition: Edition) -> Iterator[Finding]:
+def _diagnosis(diagnosis: models.DiagnosisForm, edition: Edition) -> Iterator[Check]:
     info = diagnosis.info
-    yield from _window("diagnosis", ("info", "started_on"), info.started_on, edition)
-    yield from _window("diagnosis", ("info", "finished_on"), info.finished_on, edition)
+    yield "data rozpoczęcia diagnozy w okresie edycji", partial(
+        _window, "diagnosis", ("info", "started_on"), info.started_on, edition)
+    yield "data zakończenia diagnozy w okresie edycji", partial(
+        _window, "diagnosis", ("info", "finished_on"), info.finished_on, edition)
+    yield "kolejność dat diagnozy", partial(_diagnosis_order, info)
+    for attr, what in (("sources", "jedno źródło danych"), ("problems", "jeden zidentyfikowany problem"),
+                       ("needs", "jedną potrzebę"), ("priorities", "jeden priorytet rozwojowy")):
+        yield f"co najmniej {what}", partial(_at_least_one, "diagnosis", attr, getattr(diagnosis, attr), what)
+    yield "numery problemów", partial(_unique, "diagnosis", "problems", diagnosis.problems, "number", "Problem nr")
+    yield "numery potrzeb", partial(_unique, "diagnosis", "needs", diagnosis.needs, "number", "Potrzeba nr")
+    yield "rangi priorytetów", partial(_unique, "diagnosis", "priorities", diagnosis.priorities, "rank", "Ranga")
+    yield "kolejne rangi priorytetów", partial(_rank_gaps, diagnosis)
+    yield from _each(diagnosis.priorities, "problemy wskazane przy priorytetach", _priority_problems, diagnosis)
+
+
+def _diagnosis_order(info: models.DiagnosisInfo) -> Iterator[Finding]:
     if info.finished_on < info.started_on:
         yield Finding("diagnosis", ("info", "finished_on"),
                       "Data zakończenia diagnozy jest wcześniejsza niż data jej rozpoczęcia.", info.finished_on)
-    yield from _at_least_one("diagnosis", "sources", diagnosis.sources, "jedno źródło danych")
-    yield from _at_least_one("diagnosis", "problems", diagnosis.problems, "jeden zidentyfikowany problem")
-    yield from _at_least_one("diagnosis", "needs", diagnosis.needs, "jedną potrzebę")
-    yield from _at_least_one("diagnosis", "priorities", diagnosis.priorities, "jeden priorytet rozwojowy")
-    yield from _unique("diagnosis", "problems", diagnosis.problems, "number", "Problem nr")
-    yield from _unique("diagnosis", "needs", diagnosis.needs, "number", "Potrzeba nr")
-    yield from _unique("diagnosis", "priorities", diagnosis.priorities, "rank", "Ranga")
+
+
+def _rank_gaps(diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
     ranks = {p.rank for p in diagnosis.priorities}
     for index, priority in enumerate(diagnosis.priorities):
         if priority.rank > len(diagnosis.priorities):
             missing = min(set(range(1, len(diagnosis.priorities) + 1)) - ranks)
             yield Finding("diagnosis", ("priorities", index, "rank"),
                           f"Rangi priorytetów to kolejne liczby 1, 2, 3…; brakuje rangi {missing}.", priority.rank)
-    known = {p.number for p in diagnosis.problems}
-    for index, priority in enumerate(diagnosis.priorities):
-        for number in _numbers(priority.problems):
-            if number not in known:
-                yield Finding("diagnosis", ("priorities", index, "problems"),
-                              f"Problemu nr {number} nie ma w arkuszu Problemy.", priority.problems)
+
+
+def _listed_numbers(form: str, loc: Loc, text: str | None, items: list[Any], what: str) -> Iterator[Finding]:
+    """Numbers listed in a cell ("1, 3") that name no row of another sheet."""
+    wanted = _numbers(text)
+    if not wanted:
+        return
+    numbers = {item.number for item in items}
+    for number in wanted:
+        if number not in numbers:
+            yield Finding(form, loc, what.format(number=number), text)
+
+
+def _priority_problems(index: int, priority: models.Priority, diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
+    yield from _listed_numbers("diagnosis", ("priorities", index, "problems"), priority.problems, diagnosis.problems,
+                               "Problemu nr {number} nie ma w arkuszu Problemy.")
 
 
 # ----------------------------------------------------------------------------- HDR
@@ -141,107 +304,158 @@ _UNIT_WORDS = re.compile(r"\b(?:wydział|referat|zesp[óo]ł|biuro|dział|urząd
                          re.IGNORECASE)
 
 
-def _hdr(hdr: models.HdrForm, unit: models.Unit, edition: Edition) -> Iterator[Finding]:
+def _hdr(hdr: models.HdrForm, unit: models.Unit, edition: Edition) -> Iterator[Check]:
     info = hdr.info
-    for name in ("period_start", "period_end", "adopted_on"):
-        yield from _window("hdr", ("info", name), getattr(info, name), edition)
-    if info.period_end < info.period_start:
-        yield Finding("hdr", ("info", "period_end"),
-                      "Koniec okresu HDR jest wcześniejszy niż jego początek.", info.period_end)
-    yield from _at_least_one("hdr", "goals", hdr.goals, "jeden cel szczegółowy")
-    yield from _at_least_one("hdr", "actions", hdr.actions, "jedno działanie")
-    yield from _unique("hdr", "goals", hdr.goals, "number", "Cel nr")
-    yield from _unique("hdr", "actions", hdr.actions, "number", "Działanie nr")
+    for name, what in (("period_start", "początek okresu HDR"), ("period_end", "koniec okresu HDR"),
+                       ("adopted_on", "data przyjęcia HDR")):
+        yield f"{what} w okresie edycji", partial(_window, "hdr", ("info", name), getattr(info, name), edition)
+    yield "kolejność dat okresu HDR", partial(_hdr_order, info)
+    yield "co najmniej jeden cel szczegółowy", partial(_at_least_one, "hdr", "goals", hdr.goals, "jeden cel szczegółowy")
+    yield "co najmniej jedno działanie", partial(_at_least_one, "hdr", "actions", hdr.actions, "jedno działanie")
+    yield "numery celów", partial(_unique, "hdr", "goals", hdr.goals, "number", "Cel nr")
+    yield "numery działań", partial(_unique, "hdr", "actions", hdr.actions, "number", "Działanie nr")
     if unit.diagnosis:
-        ranks = {p.rank for p in unit.diagnosis.priorities}
-        for index, goal in enumerate(hdr.goals):
-            if goal.priority not in ranks:
-                yield Finding("hdr", ("goals", index, "priority"),
-                              f"Priorytetu o randze {goal.priority} nie ma w diagnozie (arkusz Priorytety).", goal.priority)
-        served = {goal.priority for goal in hdr.goals}
-        for priority in unit.diagnosis.priorities:
-            if priority.rank not in served:
-                yield Finding("hdr", ("goals",), f"Żaden cel nie służy priorytetowi „{priority.name}” (ranga {priority.rank}).",
-                              severity="warning")
-    for index, goal in enumerate(hdr.goals):
-        head = goal.number.split(".", 1)[0].strip()
-        if head.isdigit() and int(head) != goal.priority:
-            yield Finding("hdr", ("goals", index, "number"),
-                          f"Numer celu {goal.number} wskazuje priorytet {head}, a w kolumnie „Priorytet (ranga)” "
-                          f"wpisano {goal.priority}.", goal.number, "warning")
-    if unit.diagnosis and info.adopted_on < unit.diagnosis.info.finished_on:
+        yield from _each(hdr.goals, "priorytety celów w diagnozie", _goal_priority, unit.diagnosis)
+        yield from _each(unit.diagnosis.priorities, "cele dla każdego priorytetu", _priority_served, hdr)
+        yield "data przyjęcia HDR po diagnozie", partial(_adopted_after_diagnosis, info, unit.diagnosis)
+    yield from _each(hdr.goals, "numery celów a rangi priorytetów", _goal_number)
+    team = unit.card.team if unit.card else []
+    yield from _each(hdr.actions, "cele działań", _action_goal, hdr)
+    yield from _each(hdr.actions, "kolejność dat działań", _action_order)
+    yield from _each(hdr.actions, "daty działań w okresie HDR", _action_period, info, edition)
+    yield from _each(hdr.actions, "osoby odpowiedzialne za działania", _action_responsible, team)
+    yield from _each(hdr.directions, "działania wskazane w kierunkach wdrożenia", _direction_actions, hdr)
+
+
+def _hdr_order(info: models.HdrInfo) -> Iterator[Finding]:
+    if info.period_end < info.period_start:
+        yield Finding("hdr", ("info", "period_end"), "Koniec okresu HDR jest wcześniejszy niż jego początek.", info.period_end)
+
+
+def _goal_priority(index: int, goal: models.Goal, diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
+    if goal.priority not in {p.rank for p in diagnosis.priorities}:
+        yield Finding("hdr", ("goals", index, "priority"),
+                      f"Priorytetu o randze {goal.priority} nie ma w diagnozie (arkusz Priorytety).", goal.priority)
+
+
+def _priority_served(index: int, priority: models.Priority, hdr: models.HdrForm) -> Iterator[Finding]:
+    if priority.rank not in {goal.priority for goal in hdr.goals}:
+        yield Finding("hdr", ("goals",), f"Żaden cel nie służy priorytetowi „{priority.name}” (ranga {priority.rank}).",
+                      severity="warning")
+
+
+def _adopted_after_diagnosis(info: models.HdrInfo, diagnosis: models.DiagnosisForm) -> Iterator[Finding]:
+    if info.adopted_on < diagnosis.info.finished_on:
         yield Finding("hdr", ("info", "adopted_on"),
-                      f"HDR przyjęto przed zakończeniem diagnozy ({format_date(unit.diagnosis.info.finished_on)}).",
+                      f"HDR przyjęto przed zakończeniem diagnozy ({format_date(diagnosis.info.finished_on)}).",
                       info.adopted_on, "warning")
-    goals = {goal.number for goal in hdr.goals}
-    team = {member.name.casefold() for member in unit.card.team} if unit.card else set()
-    period = format_date_range(info.period_start, info.period_end)
-    for index, action in enumerate(hdr.actions):
-        if action.goal not in goals:
-            yield Finding("hdr", ("actions", index, "goal"), f"Celu nr {action.goal} nie ma w arkuszu Cele.", action.goal)
-        if action.end < action.start:
-            yield Finding("hdr", ("actions", index, "end"),
-                          "Data zakończenia jest wcześniejsza niż data rozpoczęcia.", action.end)
-        for name in ("start", "end"):
-            day = getattr(action, name)
-            if not info.period_start <= day <= info.period_end:
-                yield Finding("hdr", ("actions", index, name), f"Data {format_date(day)} wypada poza okresem HDR ({period}).", day)
-            else:
-                yield from _window("hdr", ("actions", index, name), day, edition)
-        if team and action.responsible.casefold() not in team and not _UNIT_WORDS.search(action.responsible):
-            yield Finding("hdr", ("actions", index, "responsible"),
-                          "Odpowiedzialny to członek zespołu JST (imię i nazwisko jak w karcie JST) "
-                          "albo komórka organizacyjna, np. Wydział Edukacji.", action.responsible)
-    numbers = {action.number for action in hdr.actions}
-    for index, direction in enumerate(hdr.directions):
-        for number in _numbers(direction.actions):
-            if number not in numbers:
-                yield Finding("hdr", ("directions", index, "actions"), f"Działania nr {number} nie ma w arkuszu Działania.",
-                              direction.actions)
+
+
+def _goal_number(index: int, goal: models.Goal) -> Iterator[Finding]:
+    head = known(goal.number).split(".", 1)[0].strip()
+    if head.isdigit() and int(head) != goal.priority:
+        yield Finding("hdr", ("goals", index, "number"),
+                      f"Numer celu {goal.number} wskazuje priorytet {head}, a w kolumnie „Priorytet (ranga)” "
+                      f"wpisano {goal.priority}.", goal.number, "warning")
+
+
+def _action_goal(index: int, action: models.Action, hdr: models.HdrForm) -> Iterator[Finding]:
+    if action.goal not in {goal.number for goal in hdr.goals}:
+        yield Finding("hdr", ("actions", index, "goal"), f"Celu nr {action.goal} nie ma w arkuszu Cele.", action.goal)
+
+
+def _action_order(index: int, action: models.Action) -> Iterator[Finding]:
+    if action.end < action.start:
+        yield Finding("hdr", ("actions", index, "end"), "Data zakończenia jest wcześniejsza niż data rozpoczęcia.", action.end)
+
+
+def _action_period(index: int, action: models.Action, info: models.HdrInfo, edition: Edition) -> Iterator[Finding]:
+    for name in EDITION_WINDOW_DATES["hdr"]["actions"]:
+        day = getattr(action, name)
+        if not info.period_start <= day <= info.period_end:
+            period = format_date_range(info.period_start, info.period_end)
+            yield Finding("hdr", ("actions", index, name), f"Data {format_date(day)} wypada poza okresem HDR ({period}).", day)
+        else:
+            yield from _window("hdr", ("actions", index, name), day, edition)
+
+
+def _action_responsible(index: int, action: models.Action, team: list[models.TeamMember]) -> Iterator[Finding]:
+    names = {member.name.casefold() for member in team}
+    if names and known(action.responsible).casefold() not in names and not _UNIT_WORDS.search(action.responsible):
+        yield Finding("hdr", ("actions", index, "responsible"),
+                      "Odpowiedzialny to członek zespołu JST (imię i nazwisko jak w karcie JST) "
+                      "albo komórka organizacyjna, np. Wydział Edukacji.", action.responsible)
+
+
+def _direction_actions(index: int, direction: models.Direction, hdr: models.HdrForm) -> Iterator[Finding]:
+    yield from _listed_numbers("hdr", ("directions", index, "actions"), direction.actions, hdr.actions,
+                               "Działania nr {number} nie ma w arkuszu Działania.")
 
 
 # ----------------------------------------------------------------------------- meetings
-def _meetings(form: models.MeetingsForm, unit: models.Unit, edition: Edition) -> Iterator[Finding]:
-    yield from _at_least_one("meetings", "meetings", form.meetings, "jedno spotkanie")
-    yield from _unique("meetings", "meetings", form.meetings, "number", "Spotkanie nr")
-    team = {m.name.casefold() for m in unit.card.team} if unit.card else None
-    advisers = {a.name.casefold() for a in unit.card.advisers} if unit.card else None
+def _meetings(form: models.MeetingsForm, unit: models.Unit, edition: Edition) -> Iterator[Check]:
+    yield "co najmniej jedno spotkanie", partial(_at_least_one, "meetings", "meetings", form.meetings, "jedno spotkanie")
+    yield "numery spotkań", partial(_unique, "meetings", "meetings", form.meetings, "number", "Spotkanie nr")
+    for index, meeting in enumerate(form.meetings):
+        yield "data spotkania w okresie edycji", partial(
+            _window, "meetings", ("meetings", index, "held_on"), meeting.held_on, edition)
+    yield from _each(form.meetings, "godziny spotkań", _meeting_hours)
+    yield from _each(form.meetings, "data następnego spotkania", _next_meeting)
+    if unit.card:
+        yield from _each(form.meetings, "uczestnicy z zespołu JST", _meeting_team, unit.card)
+        yield from _each(form.meetings, "doradcy na spotkaniach", _meeting_advisers, unit.card)
+    yield "kolejność etapów cyklu", partial(_stages, form)
+    yield from _each(form.tasks, "zadania ze spotkań", _task, form)
+
+
+def _meeting_hours(index: int, meeting: models.Meeting) -> Iterator[Finding]:
+    if meeting.ends_at <= meeting.starts_at:
+        yield Finding("meetings", ("meetings", index, "ends_at"),
+                      "Godzina zakończenia nie jest późniejsza niż godzina rozpoczęcia.", meeting.ends_at)
+
+
+def _next_meeting(index: int, meeting: models.Meeting) -> Iterator[Finding]:
+    if meeting.next_meeting is not None and meeting.next_meeting < meeting.held_on:
+        yield Finding("meetings", ("meetings", index, "next_meeting"),
+                      "Następne spotkanie nie może być wcześniejsze niż to spotkanie.", meeting.next_meeting)
+
+
+def _meeting_team(index: int, meeting: models.Meeting, card: models.UnitCardForm) -> Iterator[Finding]:
+    team = {m.name.casefold() for m in card.team}
+    people = split_names(known(meeting.jst_participants))
+    strangers = [p for p in people if p.casefold() not in team]
+    if strangers:
+        yield Finding("meetings", ("meetings", index, "jst_participants"),
+                      f"Spoza zespołu JST (karta JST): {', '.join(strangers)}. Innych uczestników wpisz w kolumnie „Inni uczestnicy”.",
+                      meeting.jst_participants)
+    elif not people:
+        yield Finding("meetings", ("meetings", index, "jst_participants"), "Wpisz co najmniej jednego członka zespołu JST.")
+
+
+def _meeting_advisers(index: int, meeting: models.Meeting, card: models.UnitCardForm) -> Iterator[Finding]:
+    advisers = {a.name.casefold() for a in card.advisers}
+    strangers = [p for p in split_names(known(meeting.advisers)) if p.casefold() not in advisers]
+    if strangers:
+        yield Finding("meetings", ("meetings", index, "advisers"),
+                      f"Spoza teamu doradczego (karta JST): {', '.join(strangers)}.", meeting.advisers)
+
+
+def _stages(form: models.MeetingsForm) -> Iterator[Finding]:
     last_stage = 0
     for index, meeting in enumerate(form.meetings):
-        yield from _window("meetings", ("meetings", index, "held_on"), meeting.held_on, edition)
-        if meeting.ends_at <= meeting.starts_at:
-            yield Finding("meetings", ("meetings", index, "ends_at"),
-                          "Godzina zakończenia nie jest późniejsza niż godzina rozpoczęcia.", meeting.ends_at)
-        if meeting.next_meeting and meeting.next_meeting < meeting.held_on:
-            yield Finding("meetings", ("meetings", index, "next_meeting"),
-                          "Następne spotkanie nie może być wcześniejsze niż to spotkanie.", meeting.next_meeting)
-        people = split_names(meeting.jst_participants)
-        if team is not None:
-            strangers = [p for p in people if p.casefold() not in team]
-            if strangers:
-                yield Finding("meetings", ("meetings", index, "jst_participants"),
-                              f"Spoza zespołu JST (karta JST): {', '.join(strangers)}. Innych uczestników wpisz w kolumnie „Inni uczestnicy”.",
-                              meeting.jst_participants)
-            elif not people:
-                yield Finding("meetings", ("meetings", index, "jst_participants"), "Wpisz co najmniej jednego członka zespołu JST.")
-        experts = split_names(meeting.advisers)
-        if advisers is not None:
-            strangers = [p for p in experts if p.casefold() not in advisers]
-            if strangers:
-                yield Finding("meetings", ("meetings", index, "advisers"),
-                              f"Spoza teamu doradczego (karta JST): {', '.join(strangers)}.", meeting.advisers)
         if meeting.stage < last_stage:
             yield Finding("meetings", ("meetings", index, "stage"),
                           f"Etap cyklu cofa się (poprzednie spotkanie: etap {last_stage}). Sprawdź, czy to zamierzone.",
                           meeting.stage, "warning")
         last_stage = max(last_stage, meeting.stage)
-    by_number = {m.number: m for m in form.meetings}
-    for index, task in enumerate(form.tasks):
-        meeting = by_number.get(task.meeting)
-        if meeting is None:
-            yield Finding("meetings", ("tasks", index, "meeting"), f"Spotkania nr {task.meeting} nie ma w arkuszu Spotkania.", task.meeting)
-        elif task.due < meeting.held_on:
-            yield Finding("meetings", ("tasks", index, "due"), "Termin zadania jest wcześniejszy niż spotkanie, na którym je ustalono.", task.due)
+
+
+def _task(index: int, task: models.MeetingTask, form: models.MeetingsForm) -> Iterator[Finding]:
+    meeting = next((m for m in form.meetings if m.number == task.meeting), None)
+    if meeting is None:
+        yield Finding("meetings", ("tasks", index, "meeting"), f"Spotkania nr {task.meeting} nie ma w arkuszu Spotkania.", task.meeting)
+    elif task.due < meeting.held_on:
+        yield Finding("meetings", ("tasks", index, "due"), "Termin zadania jest wcześniejszy niż spotkanie, na którym je ustalono.", task.due)
 
 
 # ----------------------------------------------------------------------------- summary
@@ -249,18 +463,31 @@ _SUMMARY_SHEETS = {"good_practice": ("good_practice", "Dobra praktyka"), "reflec
                    "reportage": ("reportage", "Minireportaż")}
 
 
-def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -> Iterator[Finding]:
-    info = summary.info
-    deadline = edition.end + timedelta(days=edition.summary_grace_days)
+def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -> Iterator[Check]:
+    yield "data przekazania podsumowania", partial(_submitted_in_time, summary.info, edition)
+    if unit.hdr:
+        yield "data podsumowania po przyjęciu HDR", partial(_submitted_after_hdr, summary.info, unit.hdr)
+    yield "arkusz wybranej formy podsumowania", partial(_summary_sheets, summary, edition)
+
+
+def _submitted_in_time(info: models.SummaryInfo, edition: Edition) -> Iterator[Finding]:
+    deadline = summary_deadline(edition)
     if not edition.start <= info.submitted_on <= deadline:
         yield Finding("summary", ("info", "submitted_on"),
                       f"Podsumowanie przekazuje się do ORE w okresie edycji lub do {format_date(deadline)}.",
                       info.submitted_on)
-    if unit.hdr and info.submitted_on < unit.hdr.info.adopted_on:
+
+
+def _submitted_after_hdr(info: models.SummaryInfo, hdr: models.HdrForm) -> Iterator[Finding]:
+    if info.submitted_on < hdr.info.adopted_on:
         yield Finding("summary", ("info", "submitted_on"),
-                      f"Podsumowanie nie może być wcześniejsze niż przyjęcie HDR ({format_date(unit.hdr.info.adopted_on)}).",
+                      f"Podsumowanie nie może być wcześniejsze niż przyjęcie HDR ({format_date(hdr.info.adopted_on)}).",
                       info.submitted_on)
-    chosen = edition.summary_form_code(info.form)
+
+
+def _summary_sheets(summary: models.SummaryForm, edition: Edition) -> Iterator[Finding]:
+    info = summary.info
+    chosen = edition.summary_form_code(known(info.form))
     for code, (attr, title) in _SUMMARY_SHEETS.items():
         filled = getattr(summary, attr) is not None
         if code == chosen and not filled:

@@ -121,8 +121,9 @@ def _paragraph_findings(full: str, pieces: list[tuple[str, dict[str, str]]]) -> 
                                     f"zniknie z dokumentu. Przenieś znacznik do osobnego akapitu: „{full}”.", full))
     plain = BLOCK_TAG.sub("", full)
     if len(_OPEN.findall(plain)) != len(_CLOSE.findall(plain)):
-        first = (_OPEN.search(plain) or _CLOSE.search(plain))
-        tag = TAG.match(plain, first.start())[0] if first and TAG.match(plain, first.start()) else plain.strip()
+        first = _OPEN.search(plain) or _CLOSE.search(plain)
+        whole = TAG.match(plain, first.start()) if first else None
+        tag = whole[0] if whole else plain.strip()
         findings.append(Finding("warning", f"znacznik „{tag}” otwiera lub zamyka pętlę albo warunek, którego druga część "
                                 f"jest w innym akapicie: „{full}”. Taki znacznik musi być sam w osobnym akapicie jako "
                                 "{%p for … %} / {%p if … %} (albo {%tr … %} w osobnym wierszu tabeli).", full))
@@ -132,7 +133,8 @@ def _paragraph_findings(full: str, pieces: list[tuple[str, dict[str, str]]]) -> 
 def _unbalanced(text: str) -> list[Finding]:
     """Tags opened and not closed (or closed and not opened) within one paragraph: docxtpl
     would silently swallow the text up to the next tag, here they are errors."""
-    problems, opened = [], None
+    problems: list[tuple[tuple[str, int], str | None]] = []
+    opened: tuple[str, int] | None = None
     for match in re.finditer(r"\{\{|\{%|\{#|\}\}|%\}|#\}", text):
         token = match[0]
         if token in _CLOSERS:

@@ -22,7 +22,6 @@ VOIVODESHIPS: dict[str, str] = {
     "30": "wielkopolskie",
     "32": "zachodniopomorskie",
 }
-VOIVODESHIP_CODES = {name: code for code, name in VOIVODESHIPS.items()}
 
 GMINA_MIEJSKA = "gmina miejska"
 GMINA_WIEJSKA = "gmina wiejska"

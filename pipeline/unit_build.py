@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
 from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
 from pipeline.models import Unit
+from pipeline.pdfpin import pin_pdf
+from pipeline.publish import summary_html
 from pipeline.render import render_document, template_set
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import relative_path, unit_entry
@@ -39,7 +42,6 @@ class UnitJob:
     unit_id: str
     folder: Path
     edition_id: str
-    edition_path: str | None
     templates_dir: Path
     staging: Path
     repo_root: Path
@@ -116,7 +118,8 @@ def build_unit(job: UnitJob) -> UnitResult:
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
     if job.previous is not None:  # stat data could not tell: the content decides
         previous = UnitState(**job.previous)
-        fingerprints = {name: SourceFingerprint(**fp) for name, fp in sources.items()}
+        fingerprints: dict[str, SourceFingerprint | None] = {name: SourceFingerprint(**fp)
+                                                             for name, fp in sources.items()}
         reason = rebuild_reason(previous, fingerprints, job.global_key, used, job.outputs_present)
         if reason is None and used == previous.templates:
             return UnitResult(job.unit_id, True, sources)
@@ -176,8 +179,6 @@ def finish_unit(result: UnitResult) -> UnitResult:
         documents.append(_output_path(job, document["file"]))
         pdf = docx.with_suffix(".pdf")
         if job.pdf and pdf.exists():
-            from pipeline.pdfpin import pin_pdf
-
             stamp = datetime.fromisoformat(document["date"]).replace(tzinfo=UTC)
             try:
                 pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
@@ -214,8 +215,6 @@ def _guarded(result: UnitResult, what: str, step: Any, *args: Any) -> Any:
 
 def _publication_html(result: UnitResult) -> str | None:
     """The summary as HTML for publication, without contact data."""
-    from pipeline.publish import summary_html
-
     job = result.job
     assert job is not None
     unit = pickle.loads(result.unit_pickle) if result.unit_pickle else None
@@ -228,15 +227,22 @@ def _publication_html(result: UnitResult) -> str | None:
     return "podsumowanie.html"
 
 
-def _bundle(result: UnitResult) -> None:
-    from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
+def _form_as_sent(path: Path) -> bytes:
+    """A form for the bundle: as the team sent it, but a returned feedback copy without its marks."""
+    from pipeline.report.feedback import clean_copy, is_marked
 
+    if path.suffix.lower() == ".xlsx" and is_marked(path):
+        return clean_copy(path)
+    return path.read_bytes()
+
+
+def _bundle(result: UnitResult) -> None:
     job = result.job
     assert job is not None
     report = result.report
     entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
                for path in sorted(result.staging.iterdir()) if path.is_file()]
-    entries += [BundleEntry(f"formularze/{Path(p).name}", Path(p).read_bytes()) for p in result.source_paths]
+    entries += [BundleEntry(f"formularze/{Path(p).name}", _form_as_sent(Path(p))) for p in result.source_paths]
     meta = {
         "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
                  "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},

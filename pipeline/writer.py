@@ -19,13 +19,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import __version__, layout
+from pipeline import __version__, layout, rules
 from pipeline.edition import Edition
-from pipeline.files import XLSX_FONT, normalize_ooxml
+from pipeline.files import XLSX_FONT, first_sheet, fit_to_page_width, normalize_ooxml
+from pipeline.polish import count, format_date_numeric
 
 FIXED_TIME = datetime(2020, 1, 1)
-_INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _HEADER_FONT = Font(name=XLSX_FONT, bold=True, color="FFFFFF")
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -40,15 +41,15 @@ _KIND_HINTS = {"date": "data, np. 5.07.2020", "time": "godzina, np. 9:30", "amou
 def build_workbook(form: layout.FormLayout, edition: Edition, values: dict[str, Any] | None = None) -> bytes:
     """The .xlsx bytes of a form: blank when ``values`` is None, else filled from a model dump."""
     book = Workbook()
-    _instructions(book.active, form, edition)
+    _instructions(first_sheet(book), form, edition)
     lists = _lists_sheet(book, edition)
     for sheet in form.sheets:
         ws = book.create_sheet(sheet.title)
         data = (values or {}).get(sheet.attr)
         if sheet.kind == "record":
-            _record_sheet(ws, form, sheet, lists, data)
+            _record_sheet(ws, form, sheet, edition, lists, data)
         else:
-            _table_sheet(ws, form, sheet, lists, data or [])
+            _table_sheet(ws, form, sheet, edition, lists, data or [])
     _stamp_sheet(book, form, edition)
     book.properties.creator = "Teczka JST"
     book.properties.title = form.title
@@ -76,11 +77,15 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         ("4. Wartości z listy rozwijanej wybieraj strzałką przy komórce — nie przepisuj ich ręcznie.", None),
         ("5. W dłuższych tekstach nowy akapit zaczynaj klawiszami Alt+Enter.", None),
         ("6. Nie zmieniaj nazw arkuszy ani nagłówków kolumn; nie usuwaj arkuszy. W tabelach jeden wiersz to jedna pozycja.", None),
-        ("7. Zapisz plik jako skoroszyt programu Excel (.xlsx), bez makr i bez hasła, i przekaż koordynatorowi.", None),
+        ("7. Zapisz plik jako skoroszyt programu Excel (.xlsx) albo arkusz LibreOffice Calc (.ods), bez makr i bez hasła, i przekaż koordynatorowi.", None),
         ("", None),
         ("Arkusze formularza", Font(name=XLSX_FONT, bold=True, size=12)),
     ]
     lines += [(f"• {sheet.title} — {sheet.instruction}", None) for sheet in form.sheets]
+    rules_of_edition = edition_rules(form, edition)
+    if rules_of_edition:
+        lines += [("", None), (f"Zasady edycji ({edition.short_name})", Font(name=XLSX_FONT, bold=True, size=12))]
+        lines += [(f"• {line}", None) for line in rules_of_edition]
     lines += [("", None), (f"Okres edycji: od {edition.start:%d.%m.%Y} do {edition.end:%d.%m.%Y}. "
                            f"Formularz: {form.file_name}, wersja {form.version}.", _HELP_FONT)]
     for row, (text, font) in enumerate(lines, start=1):
@@ -88,7 +93,54 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font:
             cell.font = font
+        if len(text) > 115:  # LibreOffice does not grow a wrapped row by itself
+            ws.row_dimensions[row].height = 15 * -(-len(text) // 110)
     ws.protection.sheet = True
+
+
+def _rows_text(fewest: int, most: int) -> str:
+    if fewest == most:
+        return f"dokładnie {count(most, 'osoba', 'osoby', 'osób')}"
+    return f"od {fewest} do {most} osób"
+
+
+def _window_text(window: tuple[date, date]) -> str:
+    return f"od {format_date_numeric(window[0])} do {format_date_numeric(window[1])}"
+
+
+def sheet_limit(form: layout.FormLayout, sheet: layout.SheetLayout, edition: Edition) -> str | None:
+    """The edition's limit on a table's rows, as the form says it ("od 2 do 4 osób"), if any."""
+    limit = rules.row_limits(edition).get((form.key, sheet.attr))
+    if limit is None:
+        return None
+    text = _rows_text(*limit)
+    if (form.key, sheet.attr) == ("card", "advisers"):
+        text += " — po jednej w każdej roli: " + ", ".join(role.label for role in edition.adviser_roles)
+    return text
+
+
+def edition_rules(form: layout.FormLayout, edition: Edition) -> list[str]:
+    """The limits a team could break without knowing it, as the instruction sheet lists them."""
+    lines = []
+    for sheet in form.sheets:
+        if limit := sheet_limit(form, sheet, edition):
+            lines.append(f"{sheet.title}: {limit}.")
+        for f in sheet.fields:
+            if window := rules.date_window(form.key, sheet.attr, f.name, edition):
+                lines.append(f"{f.spec.label} (arkusz {sheet.title}): {_window_text(window)}.")
+    return lines
+
+
+def _prompt(form: layout.FormLayout, sheet: layout.SheetLayout, f: layout.FieldLayout, edition: Edition) -> str:
+    """The input message shown when the cell is selected: help, obligation and the edition's limits."""
+    parts = [f.spec.help or _KIND_HINTS.get(f.kind, "")]
+    if window := rules.date_window(form.key, sheet.attr, f.name, edition):
+        parts.append(f"Data {_window_text(window)}.")
+    if sheet.kind == "table" and f.name == sheet.fields[0].name and (limit := sheet_limit(form, sheet, edition)):
+        parts.append(f"W tabeli {limit}.")
+    if f.required:
+        parts.append("Pole obowiązkowe.")
+    return " ".join(part for part in parts if part)[:255]
 
 
 def _lists_sheet(book: Workbook, edition: Edition) -> dict[str, str]:
@@ -123,22 +175,32 @@ def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
     """A4, fitted to the page width, so a printed or PDF form shows whole rows."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(ws)
 
 
-def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout) -> None:
+def _heading(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout, edition: Edition) -> None:
     _print_setup(ws)
     ws.cell(row=layout.TITLE_ROW, column=1, value=f"{form.title} — {sheet.title}").font = Font(name=XLSX_FONT, bold=True, size=13)
-    ws.cell(row=layout.INSTRUCTION_ROW, column=1, value=sheet.instruction).font = _HELP_FONT
+    limit = sheet_limit(form, sheet, edition)
+    text = f"{sheet.instruction} W edycji {edition.short_name}: {limit}." if limit else sheet.instruction
+    ws.cell(row=layout.INSTRUCTION_ROW, column=1, value=text).font = _HELP_FONT
 
 
-def _validation(ws: Worksheet, f: layout.FieldLayout, lists: dict[str, str], target: str) -> None:
-    prompt = (f.spec.help or _KIND_HINTS.get(f.kind, ""))[:250]
+def _excel_day(day: date) -> str:
+    return str((day - date(1899, 12, 30)).days)
+
+
+def _validation(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout, f: layout.FieldLayout,
+                edition: Edition, lists: dict[str, str], target: str) -> None:
+    prompt = _prompt(form, sheet, f, edition)
+    window = rules.date_window(form.key, sheet.attr, f.name, edition)
     if f.spec.choices:
         dv = DataValidation(type="list", formula1=lists[f.spec.choices], allow_blank=True)
         dv.error, dv.errorTitle = "Wybierz wartość z listy rozwijanej.", "Wartość spoza listy"
+    elif f.kind == "date" and window:
+        dv = DataValidation(type="date", operator="between", formula1=_excel_day(window[0]),
+                            formula2=_excel_day(window[1]), allow_blank=True)
+        dv.errorStyle, dv.error = "warning", f"Data powinna przypadać {_window_text(window)}. Wpisz ją jako dzień.miesiąc.rok."
     elif f.kind == "date":
         dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73051", allow_blank=True)
         dv.errorStyle, dv.error = "warning", "Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020."
@@ -169,7 +231,7 @@ def _input_cell(ws: Worksheet, row: int, column: int, f: layout.FieldLayout, val
             cell.data_type = "s"  # never a formula, whatever the text starts with
     cell.number_format = _NUMBER_FORMATS[f.kind]
     cell.protection = Protection(locked=False)
-    cell.fill = _INPUT_FILL
+    cell.fill = INPUT_FILL
     cell.border = _BORDER
     cell.alignment = _WRAP_TOP
 
@@ -186,40 +248,42 @@ def _label(f: layout.FieldLayout) -> str:
     return f.spec.label + (" *" if f.required else "")
 
 
-def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout,
+def _record_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout, edition: Edition,
                   lists: dict[str, str], data: dict[str, Any] | None) -> None:
-    _heading(ws, form, sheet)
-    for column, text in enumerate(["Pole", "Wartość", "Wskazówka"], start=1):
+    _heading(ws, form, sheet, edition)
+    for column, text in ((layout.RECORD_LABEL, "Pole"), (layout.RECORD_VALUE, "Wartość"),
+                         (layout.RECORD_HELP, "Wskazówka")):
         cell = ws.cell(row=layout.HEADER_ROW, column=column, value=text)
-        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        cell.font, cell.fill, cell.border = _HEADER_FONT, HEADER_FILL, _BORDER
     widest = max(f.spec.width for f in sheet.fields)
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = max(40, min(widest, 70))
-    ws.column_dimensions["C"].width = 60
+    ws.column_dimensions[layout.RECORD_LABEL_COLUMN].width = 44
+    ws.column_dimensions[layout.RECORD_VALUE_COLUMN].width = max(40, min(widest, 70))
+    ws.column_dimensions[layout.RECORD_HELP_COLUMN].width = 60
     for f in sheet.fields:
         row = sheet.row_of(f.name)
-        label = ws.cell(row=row, column=1, value=_label(f))
+        label = ws.cell(row=row, column=layout.RECORD_LABEL, value=_label(f))
         label.font, label.alignment, label.border = Font(name=XLSX_FONT, bold=f.required), _WRAP_TOP, _BORDER
-        _input_cell(ws, row, 2, f, (data or {}).get(f.name))
-        _validation(ws, f, lists, f"B{row}")
-        help_cell = ws.cell(row=row, column=3, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
+        _input_cell(ws, row, layout.RECORD_VALUE, f, (data or {}).get(f.name))
+        _validation(ws, form, sheet, f, edition, lists, sheet.cell_of(f.name))
+        help_cell = ws.cell(row=row, column=layout.RECORD_HELP, value=f.spec.help or _KIND_HINTS.get(f.kind, ""))
         help_cell.font, help_cell.alignment = _HELP_FONT, _WRAP_TOP
-        help_lines = -(-len(help_cell.value or "") // 55)
+        help_lines = -(-len(str(help_cell.value or "")) // 55)
         ws.row_dimensions[row].height = 75 if f.kind == "long_text" else max(20, 15 * help_lines)
     ws.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = ws.protection.formatRows = False
 
 
-def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout,
+def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayout, edition: Edition,
                  lists: dict[str, str], items: list[dict[str, Any]]) -> None:
-    _heading(ws, form, sheet)
-    rows = max(sheet.rows, len(items) + 5)
+    _heading(ws, form, sheet, edition)
+    limit = rules.row_limits(edition).get((form.key, sheet.attr))
+    rows = max(limit[1], len(items)) if limit else max(sheet.rows, len(items) + 5)  # as many rows as allowed
     last_row = layout.FIRST_DATA_ROW + rows - 1
     for column, f in enumerate(sheet.fields, start=1):
         letter = get_column_letter(column)
         header = ws.cell(row=layout.HEADER_ROW, column=column, value=_label(f))
-        header.font, header.fill, header.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        header.font, header.fill, header.border = _HEADER_FONT, HEADER_FILL, _BORDER
         header.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         if f.spec.help:
             header.comment = Comment(f.spec.help, "Teczka JST", width=260, height=90)
@@ -227,7 +291,7 @@ def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayo
         for index in range(rows):
             value = items[index].get(f.name) if index < len(items) else None
             _input_cell(ws, layout.FIRST_DATA_ROW + index, column, f, value)
-        _validation(ws, f, lists, f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
+        _validation(ws, form, sheet, f, edition, lists, f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
     ws.row_dimensions[layout.HEADER_ROW].height = 45
     ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
     ws.freeze_panes = f"B{layout.FIRST_DATA_ROW}"

@@ -215,10 +215,6 @@ def title_block(doc: Document, title: str, subtitle: str) -> None:
     doc.add_paragraph(subtitle, style="Subtitle")
 
 
-def right(doc: Document, text: str, style: str | None = None):
-    return para(doc, text, style, align=WD_ALIGN_PARAGRAPH.RIGHT)
-
-
 # ----------------------------------------------------------------------- tables
 def _cell_fill(cell, colour: str) -> None:
     tcpr = cell._tc.get_or_add_tcPr()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from built_run import BuiltRun, build_small_run
 from hypothesis import settings
 
 # Locally the property tests explore new examples on every run (failures are replayed from
@@ -12,3 +14,9 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def built_run(tmp_path_factory: pytest.TempPathFactory) -> BuiltRun:
+    """A real small no-PDF run (tests/built_run.py), built once per test session."""
+    return build_small_run(tmp_path_factory.mktemp("built-run"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,19 @@ def unit_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+_WRITTEN: dict[str, dict[str, bytes]] = {}  # the forms of a unit, by its data: written once per session
+
+
 def write_unit(folder: Path, edition: Edition, data: dict[str, Any] | None = None) -> Path:
-    write_unit_forms(data if data is not None else unit_data(), folder, edition)
+    """The unit's filled forms in ``folder``. The writer is deterministic (tests/test_forms.py), so
+    the bytes made for the same data and edition are reused: writing workbooks is what most
+    build tests spend their time on."""
+    data = data if data is not None else unit_data()
+    key = json.dumps([edition.fingerprint, data], sort_keys=True, default=str)
+    if key not in _WRITTEN:
+        with tempfile.TemporaryDirectory() as scratch:
+            _WRITTEN[key] = {p.name: p.read_bytes() for p in write_unit_forms(data, Path(scratch), edition)}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in _WRITTEN[key].items():
+        (folder / name).write_bytes(content)
     return folder

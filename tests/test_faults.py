@@ -239,6 +239,7 @@ def assert_nothing_half_written(out: Path, root: Path) -> None:
             assert verify_bundle(root / unit["bundle"]) == [], unit["bundle"]
 
 
+@pytest.mark.slow  # eight full builds, six of them killed
 def test_a_run_killed_at_random_moments_never_leaves_anything_half_written(tmp_path: Path) -> None:
     forms = tmp_path / "forms"
     for number, code in enumerate(CODES):

@@ -204,3 +204,69 @@ def test_old_excel_format_raises_a_clear_error(tmp_path: Path):
     old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     with pytest.raises(FeedbackSourceError, match="stary.xls"):
         build_feedback_workbook(old, problems())
+
+
+# ----------------------------------------------------------------------------- the round trip of a marked copy
+def test_a_returned_marked_copy_is_read_like_the_original_and_the_bundle_gets_a_clean_copy(tmp_path: Path):
+    import json
+    import shutil
+
+    from factories import write_unit
+
+    from pipeline.build import BuildOptions, build
+    from pipeline.edition import load_edition
+    from pipeline.reader import read_form
+    from pipeline.validate import validate_unit
+
+    edition = load_edition("2020")
+    forms, out = tmp_path / "forms", tmp_path / "output"
+    unit = write_unit(forms / "gmina-x", edition)
+    original = read_form(unit / "3_hdr.xlsx", "3_hdr.xlsx").data
+    book = load_workbook(unit / "3_hdr.xlsx")
+    book["Działania"]["F5"] = "01.09.2020"  # ends before it starts
+    book.save(unit / "3_hdr.xlsx")
+
+    def run() -> dict:
+        build(BuildOptions(forms_dir=forms, out_dir=out, edition=edition, repo_root=tmp_path, pdf=False, jobs=1,
+                           templates_dir=Path(__file__).parent.parent / "templates"), echo=lambda _: None)
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))["units"][0]
+
+    assert run()["feedback"] == ["output/gmina-x/uwagi/3_hdr_uwagi.xlsx"]
+    marked = out / "gmina-x" / "uwagi" / "3_hdr_uwagi.xlsx"
+    note = load_workbook(marked)[SUMMARY_SHEET]["A2"].value
+    assert ("Koordynator zapisuje poprawiony plik w miejsce dotychczasowego: forms/gmina-x/3_hdr.xlsx "
+            "(pod tą samą nazwą, nie obok niego)") in note
+
+    # The team corrects the cell in the marked copy and sends it back; it replaces the original.
+    returned = load_workbook(marked)
+    assert returned["Działania"]["F5"].fill.fgColor.rgb == "FFFFC7CE"
+    returned["Działania"]["F5"] = "30.10.2020 r."
+    returned.save(marked)
+    shutil.copy(marked, unit / "3_hdr.xlsx")
+    read = read_form(unit / "3_hdr.xlsx", "3_hdr.xlsx")
+    assert read.problems == []
+    expected = json.loads(json.dumps(original, default=str))
+    expected["actions"][0]["end"] = "30.10.2020 r."
+    assert json.loads(json.dumps(read.data, default=str)) == expected
+    result = validate_unit(unit, edition)
+    assert (result.status, result.problems) == ("ok", [])
+
+    entry = run()
+    assert (entry["status"], entry["feedback"]) == ("ok", [])
+    with zipfile.ZipFile(tmp_path / entry["bundle"]) as bundle:
+        sent = load_workbook(io.BytesIO(bundle.read("formularze/3_hdr.xlsx")))
+    assert SUMMARY_SHEET not in sent.sheetnames
+    assert sent["Działania"]["F5"].value == "30.10.2020 r."  # as the team typed it
+    assert sent["Działania"]["F5"].fill.fgColor.rgb == "00FFF8DC"  # the yellow of an input cell again
+    comments = [c.comment.text for ws in sent.worksheets for row in ws.iter_rows() for c in row if c.comment]
+    assert comments and not [text for text in comments if "Do poprawy" in text or "Ostrzeżenie" in text]
+
+
+def test_a_marked_copy_returned_with_new_mistakes_carries_only_this_rounds_marks(tmp_path: Path):
+    first = tmp_path / "first.xlsx"
+    first.write_bytes(build_feedback_workbook(make_form(tmp_path / "3_hdr.xlsx"), problems()))
+    again = load_workbook(io.BytesIO(build_feedback_workbook(first, problems()[:1])))
+    ws = again["Działania"]
+    assert ws["B3"].fill.fill_type is None and ws["B3"].comment.text == "Uzupełnić po naradzie."
+    assert ws["F2"].fill.fgColor.rgb == "FFFFC7CE"
+    assert again.sheetnames.count(SUMMARY_SHEET) == 1

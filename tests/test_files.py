@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -280,10 +281,14 @@ def test_run_lock_refuses_while_held_and_frees_when_holder_dies(tmp_path):
 def test_run_lock_waits_for_release(tmp_path):
     holder = _start_holder(tmp_path)
     try:
-        time.sleep(0.1)
-        holder.send_signal(signal.SIGTERM)  # dies during our wait
-        with RunLock(tmp_path, wait=10, poll=0.05):
-            pass
+        with pytest.raises(LockedError):  # held when the wait starts
+            RunLock(tmp_path, wait=0).acquire()
+        ending = threading.Timer(0.3, holder.send_signal, (signal.SIGTERM,))  # dies during our wait
+        ending.start()
+        with RunLock(tmp_path, wait=10, poll=0.05) as lock:
+            assert holder.poll() is not None  # acquired only once the holder was gone
+            assert lock.lockfile.read_text().strip() == str(os.getpid())
+        ending.join()
     finally:
         holder.kill()
         holder.wait()

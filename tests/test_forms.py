@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import date, time
 from decimal import Decimal
@@ -95,9 +100,13 @@ def test_every_styled_font_in_a_blank_form_is_named(form: layout.FormLayout, tmp
     assert fonts.count("<font>") + fonts.count("<font ") == fonts.count("<name ")
 
 
-def test_blank_forms_are_byte_identical_for_the_same_edition() -> None:
-    form = layout.FORMS_BY_KEY["card"]
-    assert writer.build_workbook(form, EDITION) == writer.build_workbook(form, EDITION)
+def test_blank_forms_are_byte_identical_for_the_same_edition_in_another_process() -> None:
+    code = ("import hashlib; from pipeline import layout, writer; from pipeline.edition import load_edition;"
+            "print([hashlib.sha256(writer.build_workbook(f, load_edition('2020'))).hexdigest() for f in layout.FORMS])")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("7",)}  # another hash seed
+    here = str([hashlib.sha256(writer.build_workbook(f, EDITION)).hexdigest() for f in layout.FORMS])
+    assert runs == {here + "\n"}
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path) -> None:
@@ -159,13 +168,13 @@ RULES = [
     ("3_hdr.xlsx", "Działania", "G5", "Jan Kowalski",
      ("Działania", "G5", "Odpowiedzialny to członek zespołu JST (imię i nazwisko jak w karcie JST) albo komórka organizacyjna, np. Wydział Edukacji.")),
     ("3_hdr.xlsx", "Działania", "N5", "w trakcie",
-     ("Działania", "N5", "Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. Dozwolone: planowane, w realizacji, zrealizowane, zaniechane.")),
+     ("Działania", "N5", "Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej. Dozwolone: planowane, w realizacji, zrealizowane, zaniechane.")),
     ("3_hdr.xlsx", "Działania", "J5", "dużo",
      ("Działania", "J5", "Wpisz liczbę, np. 1 234,50.")),
     ("3_hdr.xlsx", "Działania", "E5", "połowa września",
      ("Działania", "E5", "Nie rozpoznano daty. Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020.")),
     ("3_hdr.xlsx", "Działania", "E5", "31.09.2020",
-     ("Działania", "E5", "Taka data nie istnieje w kalendarzu.")),
+     ("Działania", "E5", "Taka data nie istnieje w kalendarzu: wrzesień 2020 ma 30 dni. Wpisz dzień od 1 do 30, np. 30.09.2020.")),
     ("3_hdr.xlsx", "HDR", "B5", "2020-06-01",
      ("HDR", "B5", "Data 1 czerwca 2020 r. wypada poza okresem edycji programu (1 lipca 2020 r. – 28 lutego 2021 r.).")),
     ("3_hdr.xlsx", "Cele", "B5", 3,
@@ -179,7 +188,7 @@ RULES = [
     ("1_karta_jst.xlsx", "Karta JST", "B6", "2413082",
      ("Karta JST", "B8", "Kod TERC wskazuje województwo śląskie, a wybrano lubelskie.")),
     ("1_karta_jst.xlsx", "Karta JST", "B8", "mazowieckie",
-     ("Karta JST", "B8", "Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. Dozwolone: lubelskie, śląskie, wielkopolskie.")),
+     ("Karta JST", "B8", "Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej. Dozwolone: lubelskie, śląskie, wielkopolskie.")),
     ("1_karta_jst.xlsx", "Zespół JST", "C6", "p.wisniewski(at)zolkiewka",
      ("Zespół JST", "C6", "Niepoprawny adres e-mail (oczekiwano np. jan.kowalski@gmina.pl).")),
     ("1_karta_jst.xlsx", "Zespół doradczy", "A6", "ekspert ds. rozwoju oświaty samorządowej (ROS)",
@@ -313,3 +322,43 @@ def test_a_renamed_column_is_named_and_moved_columns_still_read(valid_unit: Path
     messages = {(p.cell, p.message) for p in validate_unit(valid_unit, EDITION).errors}
     assert ("W4", "Nieznana kolumna „Dzialanie” — formularz jej nie przewiduje.") in messages
     assert (None, "Brak kolumny „Działanie”. Nie usuwaj kolumn formularza.") in messages
+
+
+# ----------------------------------------------------------------------------- the form states the rules
+@pytest.mark.parametrize(("edition_id", "rows", "limit"), [("2020", 4, "od 2 do 4 osób"), ("2022", 5, "od 3 do 5 osób")])
+def test_the_blank_card_offers_as_many_team_rows_as_the_edition_allows_and_says_the_limit(
+        edition_id: str, rows: int, limit: str, tmp_path: Path) -> None:
+    edition = load_edition(edition_id)
+    path = tmp_path / "1_karta_jst.xlsx"
+    path.write_bytes(writer.build_workbook(layout.FORMS_BY_KEY["card"], edition))
+    book = openpyxl.load_workbook(path)
+    team = book["Zespół JST"]
+    input_rows = [row for row in range(layout.FIRST_DATA_ROW, team.max_row + 1) if not team[f"A{row}"].protection.locked]
+    assert len(input_rows) == rows
+    assert team["A2"].value == f"Jeden wiersz = jedna osoba z zespołu JST. W edycji {edition.short_name}: {limit}."
+    prompts = {str(dv.sqref): dv.prompt for dv in team.data_validations.dataValidation}
+    assert prompts[f"A5:A{4 + rows}"] == f"Członek zespołu JST. W tabeli {limit}. Pole obowiązkowe."
+    advisers = book["Zespół doradczy"]
+    roles = ", ".join(role.label for role in edition.adviser_roles)
+    assert advisers.max_row == 4 + len(edition.adviser_roles)
+    instructions = [row[0] for row in book["Instrukcja"].iter_rows(values_only=True) if row[0]]
+    assert f"• Zespół JST: {limit}." in instructions
+    assert any(line.startswith("• Zespół doradczy: dokładnie ") and line.endswith(f"po jednej w każdej roli: {roles}.")
+               for line in instructions)
+
+
+def test_dates_limited_to_the_edition_say_so_in_the_prompt_the_check_and_the_instructions(tmp_path: Path) -> None:
+    path = tmp_path / "3_hdr.xlsx"
+    path.write_bytes(writer.build_workbook(layout.FORMS_BY_KEY["hdr"], EDITION))
+    book = openpyxl.load_workbook(path)
+    checks = {str(dv.sqref): dv for dv in book["HDR"].data_validations.dataValidation}
+    adopted = checks["B7"]
+    assert (adopted.type, adopted.formula1, adopted.formula2) == ("date", "44013", "44255")  # 1.07.2020–28.02.2021
+    assert adopted.prompt == ("Dzień, w którym zespół przyjął harmonogram. Data od 1.07.2020 do 28.02.2021. "
+                              "Pole obowiązkowe.")
+    assert adopted.error == "Data powinna przypadać od 1.07.2020 do 28.02.2021. Wpisz ją jako dzień.miesiąc.rok."
+    instructions = [row[0] for row in book["Instrukcja"].iter_rows(values_only=True) if row[0]]
+    assert "• Data rozpoczęcia (arkusz Działania): od 1.07.2020 do 28.02.2021." in instructions
+    summary = openpyxl.load_workbook(io.BytesIO(writer.build_workbook(layout.FORMS_BY_KEY["summary"], EDITION)))
+    submitted = {str(dv.sqref): dv for dv in summary["Podsumowanie"].data_validations.dataValidation}["B7"]
+    assert "Data od 1.07.2020 do 29.04.2021." in submitted.prompt  # 60 days after the edition

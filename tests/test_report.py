@@ -10,9 +10,11 @@ import sys
 import zipfile
 
 import pytest
+from built_run import INVALID, BuiltRun
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from pipeline.polish import count, format_decimal, polish_sort_key
 from pipeline.report import (
     Report,
     build_coordinator_workbook,
@@ -20,15 +22,22 @@ from pipeline.report import (
     report_json_bytes,
     validate_report,
 )
-from pipeline.report.overview import format_number, plural, polish_sort_key
-from pipeline.report.sample import sample_areas, sample_report
 
 HOSTILE = ["=1+2", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "\t=1+2", "=cmd|' /C calc'!A0", "#N/A"]
 
 
-def hostile_report() -> dict:
-    report = sample_report()
-    unit = report["units"][2]
+@pytest.fixture
+def report(built_run: BuiltRun) -> dict:
+    """report.json of a real small run (tests/built_run.py), a copy each test may change."""
+    return copy.deepcopy(built_run.report)
+
+
+def unit_of(report: dict, unit_id: str) -> dict:
+    return next(u for u in report["units"] if u["id"] == unit_id)
+
+
+def hostile_report(report: dict) -> dict:
+    unit = unit_of(report, INVALID)
     unit["name"] = HOSTILE[0]
     unit["id"] = HOSTILE[5]
     unit["errors"][0]["value"] = HOSTILE[1]
@@ -40,17 +49,17 @@ def hostile_report() -> dict:
 
 
 # ---------------------------------------------------------------- model and report.json
-def test_sample_report_validates():
-    report = validate_report(sample_report())
-    assert isinstance(report, Report)
-    assert len(report.units) == 9
-    assert {u.status for u in report.units} == {"ok", "incomplete", "invalid", "failed"}
-    assert report.units[0].area is not None and report.units[0].area.id == 3
+def test_the_report_of_a_run_validates_and_holds_every_status(report):
+    model = validate_report(report)
+    assert isinstance(model, Report)
+    assert len(model.units) == 12
+    assert {u.status for u in model.units} == {"ok", "incomplete", "invalid", "failed"}
+    assert model.units[0].area is not None and model.units[0].area.id == 10
 
 
-def test_report_json_round_trips_through_the_model():
-    data = json.loads(report_json_bytes(sample_report()).decode("utf-8"))
-    assert validate_report(data).model_dump(mode="json")["units"][0]["name"] == "Gmina Żółkiewka"
+def test_report_json_round_trips_through_the_model(built_run: BuiltRun):
+    data = (built_run.output / "report.json").read_bytes()
+    assert report_json_bytes(validate_report(json.loads(data))) == data
 
 
 @pytest.mark.parametrize(
@@ -59,12 +68,11 @@ def test_report_json_round_trips_through_the_model():
         (("units", 0, "colour"), "zielony"),  # unknown key: the model is closed
         (("units", 0, "status"), "done"),
         (("units", 0, "stage"), 6),
-        (("units", 2, "errors", 0, "unknown"), 1),
+        (("units", 9, "errors", 0, "unknown"), 1),
         (("stages",), ["jeden"]),
     ],
 )
-def test_model_rejects_wrong_shapes(path, value):
-    report = sample_report()
+def test_model_rejects_wrong_shapes(report, path, value):
     target = report
     for key in path[:-1]:
         target = target[key]
@@ -73,8 +81,7 @@ def test_model_rejects_wrong_shapes(path, value):
         validate_report(report)
 
 
-def test_file_level_error_may_lack_sheet_cell_field_value():
-    report = sample_report()
+def test_file_level_error_may_lack_sheet_cell_field_value(report):
     report["units"][0]["errors"] = [
         {
             "file": "forms/x/1_karta.xlsx",
@@ -88,8 +95,7 @@ def test_file_level_error_may_lack_sheet_cell_field_value():
     validate_report(report)
 
 
-def test_report_json_is_utf8_indented_and_stable():
-    report = sample_report()
+def test_report_json_is_utf8_indented_and_stable(report):
     data = report_json_bytes(report)
     text = data.decode("utf-8")
     assert "Gmina Żółkiewka" in text  # not \u escapes
@@ -104,49 +110,44 @@ def test_report_json_is_utf8_indented_and_stable():
 
 
 # ---------------------------------------------------------------- overview
-def test_overview_counts():
-    ov = compute_overview(sample_report())
-    assert ov.units == 9
-    assert {c.key: c.count for c in ov.areas} == {"1": 1, "3": 3, "6": 1, "8": 1, "9": 1, "11": 1}
-    assert ov.no_area == 1
-    assert [c.count for c in ov.stages] == [1, 1, 1, 1, 2, 3]
-    assert ov.stages[3].label == "3 — Harmonogram działań rozwojowych (HDR)"
-    assert {c.key: c.count for c in ov.statuses} == {
-        "ok": 3,
-        "incomplete": 3,
-        "invalid": 2,
-        "failed": 1,
-    }
-    assert [c.label for c in ov.statuses] == [
-        "kompletna",
-        "w toku",
-        "błędy w formularzach",
-        "błąd generowania",
-    ]
+def test_overview_counts(report):
+    ov = compute_overview(report)
+    assert ov.units == 12
+    chosen = [u["area"]["id"] for u in report["units"] if u["area"]]
+    assert {c.key: c.count for c in ov.areas} == {str(i): chosen.count(i) for i in range(1, 13)}  # the run lists every area
+    assert ov.no_area == 0
+    assert [c.count for c in ov.stages] == [0, 1, 2, 1, 0, 8]
+    assert ov.stages[3].label == "3 — Opracowanie harmonogramu działań rozwojowych (HDR)" == f"3 — {report['stages'][2]}"
+    assert {c.key: c.count for c in ov.statuses} == {"ok": 7, "incomplete": 3, "invalid": 1, "failed": 1}
+    assert [c.label for c in ov.statuses] == ["kompletna", "w toku", "błędy w formularzach", "błąd generowania"]
     assert {c.label: c.count for c in ov.summary_forms} == {
-        "opis dobrej praktyki samorządowej": 2,
-        "studium refleksji": 1,
-        "minireportaż z wywiadem": 2,
+        "opis dobrej praktyki samorządowej": 4,
+        "studium refleksji": 2,
+        "minireportaż z wywiadem": 3,
     }
-    assert ov.no_summary_form == 4
+    assert ov.no_summary_form == 3
     assert [(c.label, c.count) for c in ov.voivodeships] == [
-        ("lubelskie", 3),
-        ("śląskie", 3),
-        ("wielkopolskie", 3),
+        ("lubelskie", 4),
+        ("śląskie", 4),
+        ("wielkopolskie", 4),
     ]
     m = ov.meetings
-    assert (m.on_site, m.online, m.hours_on_site, m.hours_online) == (35, 26, 85.5, 39.0)
-    assert m.total == 61 and m.hours_total == 124.5
+    meetings = [u["meetings"] for u in report["units"]]
+    assert (m.on_site, m.online) == (sum(x["on_site"] for x in meetings), sum(x["online"] for x in meetings))
+    assert m.hours_on_site == round(sum(x["hours_on_site"] for x in meetings), 2)
+    assert m.total == m.on_site + m.online == 72
 
 
-def test_overview_lists_areas_nobody_chose():
-    ov = compute_overview(sample_report(), areas=sample_areas())
+def test_overview_lists_areas_nobody_chose(report):
+    areas = report.pop("areas")
+    chosen = {u["area"]["id"] for u in report["units"] if u["area"]}
+    assert 8 not in chosen and len(compute_overview(report).areas) == len(chosen)  # only the chosen ones
+    ov = compute_overview(report, areas=areas)
     assert [int(c.key) for c in ov.areas] == list(range(1, 13))
-    assert {c.key: c.count for c in ov.areas}["2"] == 0
+    assert {c.key: c.count for c in ov.areas}["8"] == 0
     # Areas can also come from the report itself, or as (id, label) pairs.
-    report = sample_report() | {"areas": sample_areas()}
-    assert len(compute_overview(report).areas) == 12
-    assert len(compute_overview(sample_report(), areas=[(2, "Monitorowanie")]).areas) == 7
+    assert len(compute_overview(report | {"areas": areas}).areas) == 12
+    assert len(compute_overview(report, areas=[(8, "System wspomagania")]).areas) == len(chosen) + 1
 
 
 def test_overview_of_an_empty_report():
@@ -159,10 +160,10 @@ def test_polish_helpers():
     assert sorted(["śląskie", "łódzkie", "lubelskie", "zachodniopomorskie"], key=polish_sort_key) == [
         "lubelskie", "łódzkie", "śląskie", "zachodniopomorskie",
     ]  # fmt: skip
-    assert [plural(n, "jednostka", "jednostki", "jednostek") for n in (1, 2, 5, 12, 22, 25)] == [
+    assert [count(n, "jednostka", "jednostki", "jednostek") for n in (1, 2, 5, 12, 22, 25)] == [
         "1 jednostka", "2 jednostki", "5 jednostek", "12 jednostek", "22 jednostki", "25 jednostek",
     ]  # fmt: skip
-    assert (format_number(10.5), format_number(4.0), format_number(0.25)) == ("10,5", "4", "0,25")
+    assert (format_decimal(10.5), format_decimal(4.0), format_decimal(0.25)) == ("10,5", "4", "0,25")
 
 
 # ---------------------------------------------------------------- raport.xlsx
@@ -170,8 +171,7 @@ def load(data: bytes):
     return load_workbook(io.BytesIO(data))
 
 
-def test_workbook_sheets_and_rows():
-    report = sample_report()
+def test_workbook_sheets_and_rows(report):
     wb = load(build_coordinator_workbook(report))
     assert wb.sheetnames == ["Jednostki", "Błędy", "Przegląd programu"]
     units = wb["Jednostki"]
@@ -193,51 +193,50 @@ def test_workbook_sheets_and_rows():
     zolkiewka = rows["lubelskie-zolkiewka"]
     assert zolkiewka[1:7] == (
         "Gmina Żółkiewka",
-        "0613082",
+        "0606112",
         "gmina wiejska",
         "lubelskie",
         "kompletna",
         "5 z 5",
     )
-    assert zolkiewka[7] == "3. Zarządzanie oświatą na poziomie organu prowadzącego"
-    assert rows["slaskie-gliwice"][5] == "błędy w formularzach" and rows["slaskie-gliwice"][9] == 3
-    assert rows["wielkopolskie-gniezno"][5] == "błąd generowania"
-    assert rows["lubelskie-lubartow"][5] == "w toku"
+    assert zolkiewka[7] == "1. Analizowanie potrzeb i planowanie rozwoju oświaty"
+    assert rows[INVALID][5] == "błędy w formularzach" and rows[INVALID][9] == 2
+    assert rows["zz-niepowodzenie"][5] == "błąd generowania"
+    assert rows["slaskie-pszczyna"][5] == "w toku"
     assert units["C2"].data_type == "s"  # the leading zero of the TERC code survives
 
 
-def test_problems_sheet_lists_errors_warnings_and_failures():
-    report = sample_report()
+def test_problems_sheet_lists_errors_warnings_and_failures(report):
+    unit_of(report, "slaskie-mikolow")["warnings"] = [{"file": None, "sheet": None, "cell": None, "field": None,
+                                                      "message": "Uwaga.", "value": None}]
     ws = load(build_coordinator_workbook(report))["Błędy"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     expected = sum(
         len(u["errors"]) + len(u["warnings"]) + bool(u["failure"]) for u in report["units"]
     )
-    assert len(rows) == expected == 6
+    assert len(rows) == expected == 4
     kinds = {r[2] for r in rows}
     assert kinds == {"błąd", "ostrzeżenie", "błąd generowania"}
-    f7 = next(r for r in rows if r[5] == "F7")
-    assert f7 == (
-        "Miasto Gliwice", "slaskie-gliwice", "błąd", "forms/slaskie-gliwice/3_hdr.xlsx", "Działania", "F7",
-        "Data zakończenia", "Data zakończenia jest wcześniejsza niż data rozpoczęcia.", "2020-06-01",
+    f5 = next(r for r in rows if r[5] == "F5")
+    assert f5 == (
+        "Gmina Wąwolnica", INVALID, "błąd", f"forms/{INVALID}/3_hdr.xlsx", "Działania", "F5",
+        "Data zakończenia", "Data zakończenia jest wcześniejsza niż data rozpoczęcia.", "2019-01-01",
     )  # fmt: skip
     assert ws["H1"].value == "Opis problemu" and ws["H2"].alignment.wrap_text
 
 
-def test_overview_sheet_has_tables_and_charts():
-    ws = load(build_coordinator_workbook(sample_report(), areas=sample_areas()))[
-        "Przegląd programu"
-    ]
+def test_overview_sheet_has_tables_and_charts(built_run: BuiltRun):
+    ws = load((built_run.output / "raport.xlsx").read_bytes())["Przegląd programu"]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     for title in ("Wybrane obszary wsparcia", "Spotkania doradcze", "Forma podsumowania", "Status jednostek",
                   "Jednostki według województw", "Jednostki według ukończonego etapu cyklu"):  # fmt: skip
         assert title in texts
-    assert "Planowanie budżetowe" in texts  # an area nobody chose, with 0
+    assert "System wspomagania szkół i placówek" in texts  # an area nobody chose, with 0
     assert len(ws._charts) == 2
 
 
-def test_formula_like_values_stay_text():
-    data = build_coordinator_workbook(hostile_report())
+def test_formula_like_values_stay_text(report):
+    data = build_coordinator_workbook(hostile_report(report))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
@@ -253,16 +252,14 @@ def test_formula_like_values_stay_text():
     assert set(found) == set(HOSTILE)
 
 
-def test_workbook_bytes_are_deterministic():
-    report = sample_report()
-    first = build_coordinator_workbook(report)
-    assert build_coordinator_workbook(copy.deepcopy(report)) == first
+def test_workbook_bytes_are_deterministic(built_run: BuiltRun):
+    first = (built_run.output / "raport.xlsx").read_bytes()  # made by the run's process
     code = (
-        "import sys; from pipeline.report import build_coordinator_workbook;"
-        "from pipeline.report.sample import sample_report;"
-        "sys.stdout.buffer.write(build_coordinator_workbook(sample_report()))"
+        "import json, sys; from pipeline.report import build_coordinator_workbook;"
+        "sys.stdout.buffer.write(build_coordinator_workbook(json.load(open(sys.argv[1], encoding='utf-8'))))"
     )
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    other = subprocess.run([sys.executable, "-c", code, str(built_run.output / "report.json")],
+                           capture_output=True, check=True).stdout
     assert other == first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}  # files.FIXED_ZIP_TIME

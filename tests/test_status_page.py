@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from built_run import BuiltRun
 
+from pipeline.polish import format_decimal
 from pipeline.report import build_status_page
-from pipeline.report.sample import sample_areas, sample_report
 from pipeline.report.status_page import href
 
 HOSTILE_NAME = '<script>alert(1)</script> & "quotes"'
@@ -45,8 +49,15 @@ def parse(page: str) -> Collector:
     return collector
 
 
-def test_page_basics():
-    page = build_status_page(sample_report())
+@pytest.fixture
+def report(built_run: BuiltRun) -> dict:
+    """report.json of a real small run (tests/built_run.py), a copy each test may change."""
+    return copy.deepcopy(built_run.report)
+
+
+def test_page_basics(built_run: BuiltRun):
+    page = (built_run.output / "index.html").read_text(encoding="utf-8")
+    assert page == build_status_page(built_run.report)  # the page is made from report.json alone
     assert page.startswith('<!DOCTYPE html>\n<html lang="pl">')
     assert '<meta charset="utf-8">' in page
     parsed = parse(page)
@@ -54,12 +65,11 @@ def test_page_basics():
     assert "link" not in parsed.tags and "img" not in parsed.tags  # self-contained
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "Teczka JST — stan jednostek" in page
-    assert "1 lipca 2020 – 28 lutego 2021" in page
+    assert "1 lipca 2020 r. – 28 lutego 2021 r." in page
     assert len(parsed.ids) == len(set(parsed.ids))
 
 
-def test_every_unit_listed_with_status_and_stage():
-    report = sample_report()
+def test_every_unit_listed_with_status_and_stage(report):
     parsed = parse(build_status_page(report))
     text = " ".join(parsed.text)
     for unit in report["units"]:
@@ -68,19 +78,20 @@ def test_every_unit_listed_with_status_and_stage():
         assert f"#jst-{unit['id']}" in parsed.links
     for label in ("kompletna", "w toku", "błędy w formularzach", "błąd generowania"):
         assert label in text  # status as words, not only colour
-    assert "Ukończone etapy cyklu: 3 z 5" in "".join(parse(build_status_page(report)).text)
-    assert "Nie udało się przekonwertować dokumentu hdr.docx do PDF" in text
+    assert "Ukończone etapy cyklu: 3 z 5" in "".join(parsed.text)  # slaskie-pszczyna
+    assert "Niedozwolona ścieżka: „zz-niepowodzenie” wychodzi poza katalog" in text
 
 
-def test_summary_counts():
-    text = " ".join(parse(build_status_page(sample_report())).text)
-    assert re.search(r"9\s+jednostek w raporcie", text)
-    assert re.search(r"3\s+✓ kompletne", text)
+def test_summary_counts(report):
+    text = " ".join(parse(build_status_page(report)).text)
+    assert re.search(r"12\s+jednostek w raporcie", text)
+    assert re.search(r"7\s+✓ kompletne", text)
+    assert re.search(r"3\s+◔ w toku", text)
+    assert re.search(r"1\s+✗ z błędami w formularzach", text)
     assert re.search(r"1\s+⚠ z błędem generowania", text)
 
 
-def test_hostile_data_is_escaped():
-    report = sample_report()
+def test_hostile_data_is_escaped(report):
     report["units"][0]["name"] = HOSTILE_NAME
     report["units"][1]["errors"] = [{"file": "forms/a<b>/x.xlsx", "sheet": "<i>", "cell": "A1", "field": "<b>",
                                      "message": "<img src=x onerror=alert(2)>", "value": "</td>"}]  # fmt: skip
@@ -94,16 +105,14 @@ def test_hostile_data_is_escaped():
     assert HOSTILE_NAME in "".join(parsed.text)
 
 
-def test_links_are_relative_to_output():
-    report = sample_report()
-    parsed = parse(build_status_page(report))
-    unit = report["units"][0]
-    assert "lubelskie-zolkiewka/hdr.pdf" in parsed.links
-    assert "lubelskie-zolkiewka/hdr.docx" in parsed.links
-    assert "bundles/0613082_zolkiewka.zip" in parsed.links
-    assert unit["bundle"] == "output/bundles/0613082_zolkiewka.zip"
-    assert "slaskie-gliwice/uwagi/3_hdr_uwagi.xlsx" in parsed.links
-    assert not any(link.startswith(("output/", "/")) for link in parsed.links)
+def test_every_link_leads_to_a_file_the_run_wrote(built_run: BuiltRun):
+    parsed = parse((built_run.output / "index.html").read_text(encoding="utf-8"))
+    files = [link for link in parsed.links if not link.startswith("#")]
+    assert "lubelskie-pulawy/hdr.docx" in files
+    assert "paczki/0614011_gmina-miasto-pulawy.zip" in files
+    assert "zz-bledy/uwagi/3_hdr_uwagi.xlsx" in files
+    for link in files:
+        assert (built_run.output / unquote(link)).resolve().is_file(), link
     assert (
         href("output/lubelskie-żółkiewka/plan działań.pdf")
         == "lubelskie-%C5%BC%C3%B3%C5%82kiewka/plan%20dzia%C5%82a%C5%84.pdf"
@@ -111,21 +120,28 @@ def test_links_are_relative_to_output():
     assert href("forms/a/1_karta.xlsx") == "../forms/a/1_karta.xlsx"
 
 
-def test_svg_charts_are_labelled():
-    page = build_status_page(sample_report(), areas=sample_areas())
+def test_svg_charts_are_labelled(report):
+    page = build_status_page(report)
     assert page.count('<svg class="bars"') == 4
-    assert page.count('<svg class="strip"') == 9
+    assert page.count('<svg class="strip"') == 12
     for caption in ("Wybrane obszary wsparcia", "Jednostki według ostatniego ukończonego etapu cyklu",
                     "Spotkania doradcze: w siedzibie JST i on-line", "Wybrana forma podsumowania"):  # fmt: skip
         assert f"<figcaption>{caption}</figcaption>" in page
-    assert "4. Planowanie budżetowe" in page  # an area nobody chose
-    assert "35 spotkań" in page and "85,5 h" in page and "26 spotkań" in page
-    assert "<title>Etap 3: Harmonogram działań rozwojowych (HDR) — ukończony</title>" in page
+    assert "8. System wspomagania szkół i placówek" in page  # an area nobody chose
+    meetings = [u["meetings"] for u in report["units"]]
+    total = sum(m["on_site"] + m["online"] for m in meetings)
+    hours = sum(m["hours_on_site"] + m["hours_online"] for m in meetings)
+    assert total == 72 and f"Razem: 72 spotkania, {format_decimal(hours)} h." in page
+    assert f"<title>Etap 3: {report['stages'][2]} — ukończony</title>" in page
     assert 'aria-label="Ukończone etapy cyklu: 5 z 5"' in page
 
 
-def test_page_is_deterministic():
-    assert build_status_page(sample_report()) == build_status_page(sample_report())
+def test_page_is_the_same_from_another_process(built_run: BuiltRun):
+    code = ("import json, sys; from pipeline.report import build_status_page;"
+            "sys.stdout.buffer.write(build_status_page(json.load(open(sys.argv[1], encoding='utf-8'))).encode())")
+    other = subprocess.run([sys.executable, "-c", code, str(built_run.output / "report.json")],
+                           capture_output=True, check=True).stdout
+    assert other == (built_run.output / "index.html").read_bytes()
 
 
 def test_empty_report():
@@ -148,9 +164,8 @@ def chromium() -> str:
 
 
 @pytest.mark.slow
-def test_page_renders_in_chromium(tmp_path: Path):
+def test_page_renders_in_chromium(tmp_path: Path, report):
     browser = chromium()
-    report = sample_report()
     report["units"] = report["units"][:3]
     report["units"][1]["name"] = HOSTILE_NAME
     page = tmp_path / "output" / "index.html"

@@ -23,8 +23,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.errors import Problem
-from pipeline.files import XLSX_FONT
+from pipeline.errors import FeedbackSourceError, Problem
+from pipeline.files import XLSX_FONT, cell_at
 from pipeline.layout import FEEDBACK_SHEET
 from pipeline.report.xlsx import (
     deterministic_xlsx,
@@ -40,16 +40,14 @@ ERROR_FILL = PatternFill("solid", fgColor="FFFFC7CE")  # light red
 WARNING_FILL = PatternFill("solid", fgColor="FFFFD8A8")  # light orange
 MAX_MARKED_CELLS = 500  # a problem naming a huge range marks only its first cells
 HEADERS = ["Lp.", "Arkusz", "Komórka", "Pole", "Opis problemu", "Wartość", "Rodzaj"]
-WIDTHS = [6, 24, 11, 26, 64, 28, 13]
+WIDTHS: list[float] = [6, 24, 11, 26, 64, 28, 13]
 HEADER_ROW = 4
-
-
-class FeedbackSourceError(Exception):
-    """The team's file cannot be opened by openpyxl; ``message`` is in Polish."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+RETURN_NOTE = (
+    "Po poprawieniu wszystkich błędów zapisz plik i odeślij go koordynatorowi — ten arkusz, zaznaczenia "
+    "i komentarze możesz zostawić, Teczka JST je pominie. Koordynator zapisuje poprawiony plik w miejsce "
+    "dotychczasowego: {where} (pod tą samą nazwą, nie obok niego), a do paczki dla ORE trafi jego czysta "
+    "kopia, bez uwag."
+)
 
 
 def sheet_link(sheet: str, cell: str) -> str:
@@ -77,9 +75,14 @@ def _locate(
         )
     except (TypeError, ValueError):
         return None
-    if None in (min_col, min_row, max_col, max_row) or max_row > 1_048_576 or max_col > 16_384:
+    if min_col is None or min_row is None or max_col is None or max_row is None:
         return None
-    return wb[sheet], (min_col, min_row, max_col, max_row)
+    if max_row > 1_048_576 or max_col > 16_384:
+        return None
+    ws = wb[sheet]
+    if not isinstance(ws, Worksheet):  # a chart sheet has no cells
+        return None
+    return ws, (min_col, min_row, max_col, max_row)
 
 
 def _anchor_cell(ws: Worksheet, row: int, col: int) -> Cell:
@@ -88,8 +91,8 @@ def _anchor_cell(ws: Worksheet, row: int, col: int) -> Cell:
     if isinstance(cell, MergedCell):
         for merged in ws.merged_cells.ranges:
             if cell.coordinate in merged:
-                return ws.cell(row=merged.min_row, column=merged.min_col)
-    return cell
+                return cell_at(ws, merged.min_row, merged.min_col)
+    return cell_at(ws, row, col)
 
 
 def _comment_text(problem: dict[str, Any]) -> str:
@@ -133,8 +136,70 @@ def _mark(wb: Workbook, problem: dict[str, Any]) -> str | None:
     return sheet_link(ws.title, ws.cell(row=min_row, column=min_col).coordinate)
 
 
+def _is_feedback_note(text: str) -> bool:
+    return text.removeprefix(f"{AUTHOR}: ").startswith(("Do poprawy", "Ostrzeżenie"))
+
+
+def _unmark(wb: Workbook) -> None:
+    """Take out what a feedback copy added: the "Uwagi do poprawy" sheet, the red and orange
+    fills (an input cell gets its yellow back) and the problem comments; values stay as typed."""
+    from pipeline.layout import HEADER_ROW as FORM_HEADER_ROW
+    from pipeline.writer import HEADER_FILL, INPUT_FILL
+
+    if SUMMARY_SHEET in wb.sheetnames:
+        wb.remove(wb[SUMMARY_SHEET])
+    marks = {ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell, MergedCell):
+                    continue
+                if cell.fill is not None and cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb in marks:
+                    if not cell.protection.locked:
+                        cell.fill = INPUT_FILL
+                    elif cell.row == FORM_HEADER_ROW:
+                        cell.fill = HEADER_FILL
+                    else:
+                        cell.fill = PatternFill(fill_type=None)
+                if cell.comment is not None:
+                    kept = [part for part in cell.comment.text.split("\n\n") if not _is_feedback_note(part)]
+                    if not kept:
+                        cell.comment = None
+                    elif len(kept) != len(cell.comment.text.split("\n\n")):
+                        old = cell.comment
+                        cell.comment = Comment("\n\n".join(kept), old.author, height=old.height, width=old.width)
+    if wb.worksheets:
+        for sheet in wb.worksheets:
+            sheet.sheet_view.tabSelected = sheet is wb.worksheets[0]
+        wb.active = 0
+
+
+def is_marked(source: Path) -> bool:
+    """Whether a workbook is (or was) a feedback copy: it has the feedback sheet or problem comments."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            names = archive.namelist()
+            if SUMMARY_SHEET.encode() in archive.read("xl/workbook.xml"):
+                return True
+            return any(b"Do poprawy" in archive.read(name) or "Ostrzeżenie".encode() in archive.read(name)
+                       for name in names if name.startswith("xl/comments"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def clean_copy(source: Path) -> bytes:
+    """A returned feedback copy as the team's own form: no feedback sheet, marks or problem comments.
+
+    Raises ``FeedbackSourceError`` if openpyxl cannot open ``source``.
+    """
+    wb = _open(Path(source))
+    _unmark(wb)
+    return deterministic_xlsx(wb, _modified(wb, Path(source)))
+
+
 def _summary(
-    wb: Workbook, source: Path, problems: list[dict[str, Any]], links: list[str | None]
+    wb: Workbook, source: Path, problems: list[dict[str, Any]], links: list[str | None],
+    return_to: str | None = None,
 ) -> None:
     if SUMMARY_SHEET in wb.sheetnames:  # left from an earlier round of feedback
         wb.remove(wb[SUMMARY_SHEET])
@@ -146,11 +211,11 @@ def _summary(
         ws.cell(row=2, column=1),
         "Komórki z błędami są zaznaczone na czerwono, a z ostrzeżeniami na pomarańczowo; w każdej jest "
         "komentarz z opisem problemu. Kliknij adres w kolumnie „Komórka”, aby przejść do niej. "
-        "Po poprawieniu wszystkich błędów odeślij plik koordynatorowi.",
+        + RETURN_NOTE.format(where=return_to or source.name),
     )
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
-    ws.row_dimensions[2].height = 48
+    ws.row_dimensions[2].height = 96
     rows = []
     for number, problem in enumerate(problems, start=1):
         sheet = problem.get("sheet")
@@ -197,23 +262,28 @@ def _reason(exc: Exception, source: Path) -> str:
     return "plik jest uszkodzony albo ma nieobsługiwaną zawartość"
 
 
-def build_feedback_workbook(source: Path, problems: list[dict[str, Any]]) -> bytes:
-    """The team's workbook with problem cells filled and commented, plus "Uwagi do poprawy".
-
-    ``problems`` have the report's error shape (file, sheet, cell, field, message, value) and
-    may say ``"severity": "warning"``. Problems without a usable sheet and cell are only
-    listed. Raises ``FeedbackSourceError`` if openpyxl cannot open ``source``.
-    """
-    source = Path(source)
+def _open(source: Path) -> Workbook:
     try:
-        wb = load_workbook(source, rich_text=True, keep_vba=source.suffix.lower() == ".xlsm")
+        return load_workbook(source, rich_text=True, keep_vba=source.suffix.lower() == ".xlsm")
     except Exception as exc:  # openpyxl fails in many ways on damaged or foreign files
         raise FeedbackSourceError(
             f"Nie udało się otworzyć pliku {source.name} do oznaczenia uwag: {_reason(exc, source)}. "
             "Uwagi można przekazać tylko jako listę."
         ) from exc
+
+
+def build_feedback_workbook(source: Path, problems: list[dict[str, Any]], return_to: str | None = None) -> bytes:
+    """The team's workbook with problem cells filled and commented, plus "Uwagi do poprawy".
+
+    ``problems`` have the report's error shape (file, sheet, cell, field, message, value) and
+    may say ``"severity": "warning"``. Problems without a usable sheet and cell are only
+    listed. ``return_to`` names where the corrected file goes (the original's path). Raises ``FeedbackSourceError`` if openpyxl cannot open ``source``.
+    """
+    source = Path(source)
+    wb = _open(source)
+    _unmark(wb)  # a copy sent back with new mistakes: only this round's marks
     links = [_mark(wb, problem) for problem in problems]
-    _summary(wb, source, problems, links)
+    _summary(wb, source, problems, links, return_to)
     return deterministic_xlsx(wb, _modified(wb, source))
 
 
@@ -232,7 +302,7 @@ def feedback_copies(problems: Iterable[Problem], sources: dict[str, Path]) -> di
             continue
         try:
             copies[Path(display).stem + "_uwagi.xlsx"] = build_feedback_workbook(
-                sources[display], [p.as_dict() for p in found])
+                sources[display], [p.as_dict() for p in found], return_to=display)
         except Exception:  # openpyxl fails in many ways on damaged or foreign files
             continue
     return copies

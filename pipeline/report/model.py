@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.edition import Edition
 from pipeline.errors import Problem
 from pipeline.statuses import StatusId
-from pipeline.teryt import normalize_terc
 from pipeline.validate import UnitValidation
 
 Status = StatusId  # declared, with its Polish words, in pipeline/statuses.py
@@ -61,7 +60,7 @@ class ReportError(_Closed):
 
 class ReportUnit(_Closed):
     id: str = Field(min_length=1)
-    name: str | None  # None until the unit's card is valid
+    name: str | None  # as typed in the card (also one with mistakes), else the folder name
     teryt: str | None
     unit_type: str | None
     voivodeship: str | None
@@ -97,8 +96,8 @@ def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> Repo
     area = edition.area_by_choice(card.area_choice.area) if card else None
     return ReportUnit(
         id=validation.unit_id,
-        name=card.jst.name if card else None,
-        teryt=normalize_terc(card.jst.terc) if card else None,  # "06 06 11 2" was typed
+        name=validation.name,  # as typed, also in a card with mistakes; else the folder name
+        teryt=validation.terc,  # digits only: "06 06 11 2" was typed
         unit_type=card.jst.unit_type if card else None,
         voivodeship=card.jst.voivodeship if card else None,
         status=validation.status,

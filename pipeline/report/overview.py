@@ -7,16 +7,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pipeline.polish import polish_sort_key
 from pipeline.report.model import STAGE_COUNT
 from pipeline.statuses import STATUSES
-
-_POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuvwxyzźż"
-_POLISH_RANK = {letter: rank for rank, letter in enumerate(_POLISH_ALPHABET)}
-
-
-def polish_sort_key(text: str) -> tuple[tuple[int, str], ...]:
-    """Sort key in Polish alphabetical order (ł after l, ż last), case-insensitive."""
-    return tuple((_POLISH_RANK.get(ch, 100 + ord(ch)), ch) for ch in text.casefold())
 
 
 @dataclass(frozen=True)
@@ -149,23 +142,3 @@ def compute_overview(
             for name, n in sorted(voivodeship_counts.items(), key=lambda kv: polish_sort_key(kv[0]))
         ),
     )
-
-
-def format_number(value: float) -> str:
-    """Polish decimal comma, no trailing zeros: 10.5 -> "10,5", 4.0 -> "4"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def plural_word(n: int, one: str, few: str, many: str) -> str:
-    """The Polish plural form for n: jednostka (1), jednostki (2–4, 22–24…), jednostek (5…)."""
-    if n == 1:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """The number with its Polish plural form: 1 jednostka, 2 jednostki, 5 jednostek."""
-    return f"{n} {plural_word(n, one, few, many)}"

@@ -11,7 +11,7 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.files import XLSX_FONT
+from pipeline.files import XLSX_FONT, cell_at, first_sheet
 from pipeline.report.model import STAGE_COUNT
 from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.xlsx import (
@@ -140,7 +140,7 @@ def _section(
     ws: Worksheet, top: int, title: str, headers: list[str], rows: list[list[Any]]
 ) -> tuple[int, int]:
     """A titled table on the overview sheet; returns its first and last data rows."""
-    cell = set_text(ws.cell(row=top, column=1), title)
+    cell = set_text(cell_at(ws, top, 1), title)
     cell.font = Font(name=XLSX_FONT, bold=True, size=12)
     last = write_table(ws, top + 1, headers, rows, wrap={2})
     return top + 2, last
@@ -179,9 +179,9 @@ def _bar_chart(ws: Worksheet, title: str, first: int, last: int, anchor_row: int
 
 def _fill_overview(ws: Worksheet, report: dict[str, Any], ov: Overview) -> None:
     edition = report.get("edition") or {}
-    title = set_text(ws.cell(row=1, column=1), f"Przegląd programu — {edition.get('name') or ''}")
+    title = set_text(cell_at(ws, 1, 1), f"Przegląd programu — {edition.get('name') or ''}")
     title.font = Font(name=XLSX_FONT, bold=True, size=14)
-    set_text(ws.cell(row=2, column=1), f"Liczba jednostek w raporcie: {ov.units}")
+    set_text(cell_at(ws, 2, 1), f"Liczba jednostek w raporcie: {ov.units}")
     for letter, width in zip("ABCD", (8, 62, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     count = "Liczba JST"
@@ -248,7 +248,7 @@ def build_coordinator_workbook(
     units = list(report.get("units") or [])
     overview = compute_overview(report, areas)
     wb = Workbook()
-    units_ws = wb.active
+    units_ws = first_sheet(wb)
     units_ws.title = UNITS_SHEET
     _fill_units(units_ws, units)
     _fill_problems(wb.create_sheet(PROBLEMS_SHEET), units)

@@ -14,14 +14,12 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from pipeline.polish import count, format_date_range, format_decimal, plural
 from pipeline.report.charts import Bar, bar_chart, stage_strip
 from pipeline.report.model import STAGE_COUNT
-from pipeline.report.overview import Overview, compute_overview, format_number, plural, plural_word
+from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.page_style import PAGE_CSS
 from pipeline.statuses import BY_ID, status_label
-
-MONTHS = ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
-          "września", "października", "listopada", "grudnia"]  # fmt: skip
 
 
 def e(value: Any) -> str:
@@ -38,12 +36,12 @@ def href(path: str) -> str:
     return e(quote("/".join(rel), safe="/"))
 
 
-def polish_date(value: Any) -> str:
+def _period(start: Any, end: Any) -> str:
+    """The edition's period from the report's ISO dates, in Polish; a damaged date as it is."""
     try:
-        day = date.fromisoformat(str(value))
+        return format_date_range(date.fromisoformat(str(start)), date.fromisoformat(str(end)))
     except ValueError:
-        return str(value or "")
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return f"{start or ''} – {end or ''}"
 
 
 def _anchors(units: list[dict[str, Any]]) -> list[str]:
@@ -71,29 +69,29 @@ def _charts(report: dict[str, Any], ov: Overview) -> str:
     jst = "JST"
     areas = [Bar(f"{c.key}. {c.label}", c.count, f"{c.count} {jst}") for c in ov.areas]
     area_note = (
-        f"Jeszcze bez wybranego obszaru: {plural(ov.no_area, 'jednostka', 'jednostki', 'jednostek')}."
+        f"Jeszcze bez wybranego obszaru: {count(ov.no_area, 'jednostka', 'jednostki', 'jednostek')}."
         if ov.no_area
         else None
     )
     stages = [Bar(c.label, c.count, f"{c.count} {jst}") for c in ov.stages]
     m = ov.meetings
-    meetings = [
+    meetings: list[tuple[str | None, list[Bar]]] = [
         ("Liczba spotkań", [
-            Bar("w siedzibie JST", m.on_site, plural(m.on_site, "spotkanie", "spotkania", "spotkań")),
-            Bar("on-line", m.online, plural(m.online, "spotkanie", "spotkania", "spotkań")),
+            Bar("w siedzibie JST", m.on_site, count(m.on_site, "spotkanie", "spotkania", "spotkań")),
+            Bar("on-line", m.online, count(m.online, "spotkanie", "spotkania", "spotkań")),
         ]),
         ("Liczba godzin", [
-            Bar("w siedzibie JST", m.hours_on_site, f"{format_number(m.hours_on_site)} h"),
-            Bar("on-line", m.hours_online, f"{format_number(m.hours_online)} h"),
+            Bar("w siedzibie JST", m.hours_on_site, f"{format_decimal(m.hours_on_site)} h"),
+            Bar("on-line", m.hours_online, f"{format_decimal(m.hours_online)} h"),
         ]),
     ]  # fmt: skip
     forms = [Bar(c.label, c.count, f"{c.count} {jst}") for c in ov.summary_forms]
     form_note = (
-        f"Jeszcze bez wybranej formy: {plural(ov.no_summary_form, 'jednostka', 'jednostki', 'jednostek')}."
+        f"Jeszcze bez wybranej formy: {count(ov.no_summary_form, 'jednostka', 'jednostki', 'jednostek')}."
         if ov.no_summary_form
         else None
     )
-    meeting_note = f"Razem: {plural(m.total, 'spotkanie', 'spotkania', 'spotkań')}, {format_number(m.hours_total)} h."
+    meeting_note = f"Razem: {count(m.total, 'spotkanie', 'spotkania', 'spotkań')}, {format_decimal(m.hours_total)} h."
     return "".join([
         bar_chart("Wybrane obszary wsparcia", [(None, areas)], note=area_note),
         bar_chart("Jednostki według ostatniego ukończonego etapu cyklu", [(None, stages)], colour="#1f6f8b"),
@@ -104,7 +102,7 @@ def _charts(report: dict[str, Any], ov: Overview) -> str:
 
 def _summary(ov: Overview) -> str:
     tiles = [
-        f'<li class="tile"><span class="num">{ov.units}</span> {plural_word(ov.units, "jednostka", "jednostki", "jednostek")} w raporcie</li>'
+        f'<li class="tile"><span class="num">{ov.units}</span> {plural(ov.units, "jednostka", "jednostki", "jednostek")} w raporcie</li>'
     ]
     for c in ov.statuses:
         known = BY_ID.get(c.key)
@@ -190,8 +188,8 @@ def _problems(unit: dict[str, Any]) -> str:
 def _unit_card(unit: dict[str, Any], anchor: str, stages: list[str]) -> str:
     meetings = unit.get("meetings") or {}
     area = unit.get("area")
-    hours_on_site = format_number(float(meetings.get("hours_on_site") or 0))
-    hours_online = format_number(float(meetings.get("hours_online") or 0))
+    hours_on_site = format_decimal(float(meetings.get("hours_on_site") or 0))
+    hours_online = format_decimal(float(meetings.get("hours_online") or 0))
     on_site, online = int(meetings.get("on_site") or 0), int(meetings.get("online") or 0)
     facts = [
         ("TERC", e(unit.get("teryt")), ""),
@@ -234,7 +232,7 @@ def build_status_page(report: dict[str, Any], *, areas: Iterable[Any] | None = N
     ov = compute_overview(report, areas)
     anchors = _anchors(units)
     cards = "".join(_unit_card(u, a, stages) for u, a in zip(units, anchors, strict=True))
-    period = f"{polish_date(edition.get('start'))} – {polish_date(edition.get('end'))}"
+    period = _period(edition.get("start"), edition.get("end"))
     return f"""<!DOCTYPE html>
 <html lang="pl">
 <head>

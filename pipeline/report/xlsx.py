@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.files import XLSX_FONT, normalize_ooxml
+from pipeline.files import XLSX_FONT, cell_at, fit_to_page_width, normalize_ooxml
 
 MAX_CELL_CHARS = 32767
 # Text Excel, LibreOffice or a CSV export might read as a formula or a command.
@@ -31,7 +31,7 @@ TOP_ALIGNMENT = Alignment(vertical="top")
 WRAP_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 
 
-def clean_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """Text fit for a cell: illegal control characters dropped, cut at Excel's limit."""
     text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_CHARS]
@@ -42,7 +42,7 @@ def set_text(cell: Cell, value: Any) -> Cell:
     if value is None:
         cell.value = None
         return cell
-    text = clean_text(value)
+    text = cell_text(value)
     cell.value = text
     cell.data_type = "s"  # also undoes openpyxl's "=…" -> formula and "#N/A" -> error guesses
     if text.startswith(RISKY_PREFIXES):
@@ -68,14 +68,13 @@ def write_table(
 ) -> int:
     """Write a header row at ``top`` and the rows under it; return the last row written."""
     for col, title in enumerate(headers, start=1):
-        cell = ws.cell(row=top, column=col)
-        set_text(cell, title)
+        cell = set_text(cell_at(ws, top, col), title)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = HEADER_ALIGNMENT
     for r, values in enumerate(rows, start=top + 1):
         for col, value in enumerate(values, start=1):
-            cell = set_value(ws.cell(row=r, column=col), value)
+            cell = set_value(cell_at(ws, r, col), value)
             cell.alignment = WRAP_ALIGNMENT if wrap and col in wrap else TOP_ALIGNMENT
     for col, width in enumerate(widths or [], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -104,7 +103,7 @@ def fit_row_height(
 
 def finish_list_sheet(ws: Worksheet, header_row: int, columns: int, last_row: int) -> None:
     """Frozen header, autofilter over the table, header repeated on printed pages."""
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = cell_at(ws, header_row + 1, 1)
     last = get_column_letter(columns)
     ws.auto_filter.ref = f"A{header_row}:{last}{max(last_row, header_row)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
@@ -114,9 +113,7 @@ def finish_list_sheet(ws: Worksheet, header_row: int, columns: int, last_row: in
 def landscape(ws: Worksheet) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(ws)
     ws.print_options.gridLines = False
 
 

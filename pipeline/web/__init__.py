@@ -1,0 +1,1 @@
+"""Teczka online: a thin web face over the library (see README "Teczka online")."""

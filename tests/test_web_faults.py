@@ -1,0 +1,87 @@
+"""Teczka online under faults, against a real server: SIGKILL in the middle of uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import signal
+import sqlite3
+import threading
+
+import httpx
+import pytest
+from web_support import UNIT_A, hdr_with_goal, make_forms, start_server, teczka
+
+from pipeline.edition import load_edition
+from pipeline.validate import validate_unit
+
+pytestmark = pytest.mark.slow
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def keep_uploading(link: str, versions: list[bytes], answered: list[tuple[str, str]], stop: threading.Event) -> None:
+    """Upload the versions one after another until the server goes away; record each answer."""
+    try:
+        with httpx.Client(timeout=30) as client:
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(link).text)[1]
+            for index, data in enumerate(versions):
+                if stop.is_set():
+                    return
+                response = client.post(f"{link}/wgraj", data={"csrf": csrf},
+                                       files=[("pliki", (f"hdr-{index}.xlsx", data, XLSX))])
+                result = "poprawny" if "— poprawny" in response.text else "inny"
+                answered.append((hashlib.sha256(data).hexdigest(), result))
+    except httpx.HTTPError:
+        return  # killed mid-request: this upload has no answer
+
+
+def test_a_server_killed_during_uploads_leaves_no_half_written_form_and_a_consistent_database(tmp_path):
+    forms = make_forms(tmp_path)
+    valid = (forms / UNIT_A / "3_hdr.xlsx").read_bytes()
+    versions = [hdr_with_goal(valid, f"Wersja {n}: " + "cel " * 200) for n in range(40)]
+    shas = {hashlib.sha256(data).hexdigest() for data in versions}
+    edition = load_edition("2020")
+    database = tmp_path / "teczka-web" / "teczka-web.sqlite"
+    random.seed(14)
+    for round_number in range(3):
+        server = start_server(tmp_path, "--no-pdf")
+        link = teczka("links", "create", UNIT_A, "--forms", "forms", "--out", "output", "--base-url", server.url,
+                      cwd=tmp_path).split("\t")[1].strip()
+        answered: list[tuple[str, str]] = []
+        stop = threading.Event()
+        uploader = threading.Thread(target=keep_uploading, args=(link, versions, answered, stop))
+        uploader.start()
+        deadline = random.uniform(0.5, 2.0)
+        while len(answered) < 1 and uploader.is_alive():
+            uploader.join(0.05)
+        threading.Event().wait(deadline)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        stop.set()
+        uploader.join(60)
+        assert answered, "no upload was answered before the kill"
+        # the next start settles what the kill left
+        server = start_server(tmp_path, "--no-pdf")
+        try:
+            leftovers = [p.name for p in (forms / UNIT_A).iterdir() if p.name.startswith(".")]
+            assert leftovers == [], f"round {round_number}: half-written files {leftovers}"
+            result = validate_unit(forms / UNIT_A, edition)
+            assert result.errors == [] and result.unit.hdr is not None  # a complete, valid form
+            current_sha = hashlib.sha256((forms / UNIT_A / "3_hdr.xlsx").read_bytes()).hexdigest()
+            with sqlite3.connect(database) as connection:
+                assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                rows = connection.execute("SELECT sha256, state FROM uploads WHERE unit = ?", (UNIT_A,)).fetchall()
+            states = [state for _, state in rows]
+            assert "pending" not in states
+            assert states.count("current") == 1
+            assert (current_sha, "current") in rows  # the form in forms/ is the history's current one
+            recorded = {sha for sha, _ in rows}
+            for sha, result_text in answered:  # every answered upload is in the history
+                assert result_text == "poprawny" and sha in recorded
+            assert recorded <= shas
+            for sha in recorded:
+                assert (tmp_path / "teczka-web" / "historia" / UNIT_A / f"{sha}.xlsx").is_file()
+        finally:
+            server.stop()
