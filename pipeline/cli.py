@@ -221,7 +221,7 @@ def templates_group() -> None:
 @edition_option
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str) -> None:
-    """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
+    """Sprawdź szablony: znaczniki, zmienne i to, co Word robi ze znacznikami (cudzysłowy, formatowanie, czcionki)."""
     issues = check_templates(templates_dir, load_edition(edition_id))
     if issues:
         click.echo(format_issues(issues))
@@ -235,10 +235,11 @@ def templates_check_command(templates_dir: Path, edition_id: str) -> None:
 
 @templates_group.command("restore")
 @click.argument("names", nargs=-1, required=True, metavar="SZABLON...")
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
 @user_errors
 def templates_restore_command(names: tuple[str, ...], templates_dir: Path) -> None:
-    """Put back the shipped version of each template; the current file is kept in templates/poprzednie/."""
+    """Przywróć wersję szablonu dostarczoną z programem (obecny plik trafi do templates/poprzednie/)."""
     for name in names:
         changed, kept = shipped.restore(templates_dir, name)
         click.echo(f"{name}: przywrócono wersję dostarczoną z programem"
@@ -248,18 +249,23 @@ def templates_restore_command(names: tuple[str, ...], templates_dir: Path) -> No
 
 @templates_group.command("preview")
 @click.argument("names", nargs=-1, metavar="[SZABLON]...")
-@click.option("--units", "unit_ids", multiple=True, help="Unit folder under --forms to preview with (repeatable; "
-              "default: example data filling every field).")
-@click.option("--compare", is_flag=True, help="Show each page before (last accepted preview) and after; mark changes.")
-@click.option("--accept", is_flag=True, help="Make this preview the reference for --compare.")
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"), show_default=True)
-@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=Path("forms"), show_default=True)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output/podglad"), show_default=True)
+@click.option("--units", "unit_ids", multiple=True, metavar="JEDNOSTKA",
+              help="Jednostka z katalogu --forms, której dane pokazać (można powtórzyć; domyślnie dane przykładowe "
+                   "wypełniające każde pole).")
+@click.option("--compare", is_flag=True, help="Pokaż każdą stronę przed (ostatni zaakceptowany podgląd) i po; "
+              "zaznacz zmienione.")
+@click.option("--accept", is_flag=True, help="Ten podgląd staje się wzorcem do porównań (--compare).")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms"),
+              show_default=True, help="Katalog z formularzami jednostek (dla --units).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("output/podglad"),
+              show_default=True, help="Katalog podglądu.")
 @edition_option
 @user_errors
 def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...], compare: bool, accept: bool,
                               templates_dir: Path, forms_dir: Path, out_dir: Path, edition_id: str) -> None:
-    """Render templates with sample data into PDF and PNG pages and an HTML page (output/podglad/)."""
+    """Pokaż szablony wypełnione danymi: strony PDF i PNG oraz strona HTML (output/podglad/index.html)."""
     edition = load_edition(edition_id)
     units = preview.load_units(forms_dir, list(unit_ids), edition) if unit_ids else None
     result = preview.make_preview(templates_dir, edition, out_dir, names=list(names) or None, units=units,
