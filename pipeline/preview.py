@@ -241,6 +241,9 @@ def preview_html(preview: Preview) -> str:
         parts.append("<p>Ten podgląd jest teraz wzorcem do porównań.</p>")
     for document in preview.documents:
         parts.append(f"<section><h2>{esc(document.label)}</h2>")
+        folder = f"{CURRENT}/{document.key}"
+        parts.append(f'<p><a href="{esc(folder)}/dokument.pdf">PDF</a> · <a href="{esc(folder)}/dokument.docx">'
+                     "dokument Word</a></p>")
         if document.error:
             parts.append(f'<p class="blad">Nie udało się utworzyć PDF: {esc(document.error)}</p>')
         parts.append('<div class="strony">')
@@ -257,7 +260,8 @@ def _figure(preview: Preview, document: PreviewDocument, page: PreviewPage) -> s
     def img(path: Path | None, alt: str) -> str:
         if path is None:
             return f"<p>{esc(alt)}: brak tej strony</p>"
-        return f'<img src="{esc(path.relative_to(preview.folder).as_posix())}" alt="{esc(alt)}" loading="lazy">'
+        src = esc(path.relative_to(preview.folder).as_posix())
+        return f'<a href="{src}"><img src="{src}" alt="{esc(alt)}" loading="lazy"></a>'
 
     name = f"{document.label}, strona {page.number}"
     if not preview.compared or not preview.has_reference:

@@ -95,6 +95,7 @@ def test_a_preview_has_pdf_and_png_pages_and_a_page_showing_them(tmp_path):
     assert result.output.startswith(f"Podgląd: {tmp_path / 'index.html'} (dokumenty: 1, strony: {len(pages)}).")
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert all(f'src="aktualny/hdr/{page.name}"' in html for page in pages)
+    assert '<a href="aktualny/hdr/dokument.pdf">PDF</a>' in html
     with Image.open(pages[0]) as image:  # A4 landscape at 60 dpi
         assert image.size == (702, 497)
 
