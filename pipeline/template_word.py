@@ -31,11 +31,12 @@ _CLOSE = re.compile(r"\{%-?\s*end(for|if)\b")
 _LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 _CURLY = re.compile("[„”“‘’‚«»″′]")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
-# Run properties that are not formatting a reader sees (proofing language, spelling marks).
-_NOT_FORMATTING = {"lang", "noProof", "rtl", "cs", "specVanish", "webHidden", "eastAsianLayout"}
-_FORMATTING_PL = {"b": "pogrubienie", "bCs": "pogrubienie", "i": "kursywa", "iCs": "kursywa",
+# Run properties that are not formatting a reader of Polish text sees (proofing language, spelling
+# marks, the complex-script variants of bold, italic and size).
+_NOT_FORMATTING = {"lang", "noProof", "rtl", "cs", "specVanish", "webHidden", "eastAsianLayout", "bCs", "iCs", "szCs"}
+_FORMATTING_PL = {"b": "pogrubienie", "i": "kursywa",
                   "u": "podkreślenie", "strike": "przekreślenie", "dstrike": "przekreślenie", "color": "kolor",
-                  "sz": "rozmiar", "szCs": "rozmiar", "rFonts": "czcionka", "highlight": "wyróżnienie",
+                  "sz": "rozmiar", "rFonts": "czcionka", "highlight": "wyróżnienie",
                   "shd": "wyróżnienie", "rStyle": "styl znaku", "vertAlign": "indeks górny lub dolny",
                   "caps": "wersaliki", "smallCaps": "kapitaliki", "spacing": "odstępy między znakami"}
 
@@ -73,10 +74,18 @@ def _pieces(paragraph) -> list[tuple[str, dict[str, str]]]:
         run = text.getparent()
         props = run.find(f"{W}rPr") if run is not None else None
         formatting = {} if props is None else {
-            etree.QName(child).localname: etree.tostring(child, encoding="unicode")
-            for child in props if etree.QName(child).localname not in _NOT_FORMATTING}
+            etree.QName(child).localname: value for child in props
+            if etree.QName(child).localname not in _NOT_FORMATTING and (value := _canonical(child))}
         pieces.append((text.text or "", formatting))
     return pieces
+
+
+def _canonical(element) -> str:
+    """A run property as text, without the script hint Word adds to fonts (``w:hint``); "" for
+    a font element that holds nothing but that hint."""
+    attributes = sorted((k, v) for k, v in element.attrib.items() if k != f"{W}hint")
+    name = etree.QName(element).localname
+    return "" if name == "rFonts" and not attributes else f"{name}{attributes}"
 
 
 def _owner(element, tag: str):

@@ -231,6 +231,20 @@ def test_a_tag_cut_inside_its_braces_is_an_error_and_a_cut_without_a_formatting_
     assert _edited(tmp_path, "karta_jst.docx", lambda d: _replace_in_runs(d, "{{ jst.terc }}", "{{ jst.", "terc }}")) == []
 
 
+def test_a_tag_cut_by_word_without_a_visible_formatting_change_is_fine(tmp_path):
+    from docx.oxml import parse_xml
+
+    def edit(document):
+        paragraph = _replace_in_runs(document, "{{ jst.terc }}", "{{ jst.", "terc }}")
+        second = paragraph.runs[-1]._r
+        w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        props = second.get_or_add_rPr()
+        props.append(parse_xml(f'<w:rFonts {w} w:hint="eastAsia"/>'))  # what Word adds by itself
+        props.append(parse_xml(f"<w:bCs {w}/>"))
+        props.append(parse_xml(f'<w:lang {w} w:val="en-US"/>'))
+    assert _edited(tmp_path, "karta_jst.docx", edit) == []
+
+
 def test_a_row_loop_tag_sharing_its_row_with_text_is_a_warning(tmp_path):
     def edit(document):
         for table in document.tables:
