@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, layout
+from pipeline.bundle import bundle_unit_id
 from pipeline.convert import ConversionJob, ConverterUnavailable, PdfConverter
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError, describe_os_error, os_error_message
@@ -27,9 +28,11 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
+    is_text_name,
     safe_child,
     sha256_bytes,
     sha256_file,
+    text_name,
 )
 from pipeline.render import template_hashes
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
@@ -37,10 +40,12 @@ from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
 from pipeline.shipped import SHIPPED_DIR, shipped_hashes, update_notice
 from pipeline.state import (
+    DAMAGED_WARNING,
     BuildState,
     UnitState,
     content_hash,
     global_key,
+    outputs_present,
     quick_source_check,
     rebuild_reason,
 )
@@ -135,6 +140,8 @@ def _require_converter(options: BuildOptions) -> None:
 def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress,
                   echo: Callable[[str], None]) -> BuildSummary:
     state = BuildState.load(options.out_dir)
+    if state.damaged:
+        echo(DAMAGED_WARNING.format(path=state.path))
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
     for line in update_notice(options.templates_dir, state.shipped, options.shipped_dir):
@@ -149,11 +156,14 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     for folder in folders:
         job = _plan(folder, options, state, key, templates, staging_root)
         if job is None:
-            entries[folder.name] = state.units[folder.name].report
+            entries[text_name(folder.name)] = state.units[text_name(folder.name)].report
         else:
             pending.append(job)
     documents = 0
     if pending:
+        refused = template_errors(options.templates_dir, options.edition)
+        for job in pending:
+            job.template_errors = refused
         converter = _converter(options) if options.pdf else None
         try:
             with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
@@ -168,13 +178,27 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             if converter is not None:
                 converter.close()
             _clear_leftovers(options.out_dir)
-    for stale in set(state.units) - {f.name for f in folders}:
+    for stale in set(state.units) - {text_name(f.name) for f in folders}:
         del state.units[stale]
     state.save()
-    units = [entries[f.name] for f in folders]
+    units = [entries[text_name(f.name)] for f in folders]
     _flag_duplicate_codes(units, options, state)
     report = _write_reports(options, units, state)
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
+
+
+def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
+    """Template file -> the first error ``teczka templates check`` finds in it. A template the
+    check refuses is refused by the build too, for every unit that uses it: a variable the
+    pipeline does not provide stops the render even in a branch or a loop that this unit's data
+    would skip (the renderer alone could only notice it when it runs that code)."""
+    from pipeline.template_check import check_templates
+
+    errors: dict[str, str] = {}
+    for issue in check_templates(templates_dir, edition):
+        if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
+            errors.setdefault(issue.template, issue.message)
+    return errors
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
@@ -219,21 +243,22 @@ def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state:
 def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
           templates: dict[str, str], staging_root: Path) -> UnitJob | None:
     """A job for a unit that may have changed; None when stat data prove it did not."""
-    previous = state.units.get(folder.name)
-    files = {p.name: p for p in form_files(folder)}
+    unit_id = text_name(folder.name)  # a name that is not UTF-8 is reported by validation, readably
+    previous = state.units.get(unit_id)
+    files = {p.name: p for p in form_files(folder) if is_text_name(p.name)}
     quick = {}
-    outputs_present = True
+    outputs_exist = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
-        outputs_present = all((options.repo_root / d).exists() for d in previous.report.get("documents", []))
-        if rebuild_reason(previous, quick, key, templates, outputs_present) is None:
+        outputs_exist = outputs_present(previous.report, options.repo_root)
+        if rebuild_reason(previous, quick, key, templates, outputs_exist) is None:
             return None
     return UnitJob(
-        unit_id=folder.name, folder=folder, edition_id=str(options.edition.id),
-        templates_dir=options.templates_dir, staging=staging_root / folder.name, repo_root=options.repo_root,
+        unit_id=unit_id, folder=folder, edition_id=str(options.edition.id),
+        templates_dir=options.templates_dir, staging=staging_root / unit_id, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
         previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None, outputs_present=outputs_present,
+        forced=options.force and previous is not None, outputs_present=outputs_exist,
     )
 
 
@@ -314,8 +339,8 @@ def _publish(result: UnitResult, options: BuildOptions, state: BuildState, key: 
     if bundle is not None:
         bundle.parent.mkdir(exist_ok=True)
         os.replace(final / bundle.name, bundle)
-    if old_bundle and old_bundle != result.report.get("bundle"):
-        _remove_bundle(options, old_bundle)  # renamed unit, or no longer bundled
+    if isinstance(old_bundle, str):
+        _remove_replaced_bundle(options, result.unit_id, old_bundle, state, entries)
     state.units[result.unit_id] = UnitState(sources=result.sources, global_key=key,
                                             templates=result.templates, report=result.report)
 
@@ -342,6 +367,28 @@ def _flag_duplicate_codes(units: list[dict[str, Any]], options: BuildOptions, st
                 unit["bundle"] = None
             state.units.pop(unit["id"], None)  # check again on the next run
     state.save()
+
+
+def _remove_replaced_bundle(options: BuildOptions, unit_id: str, reported: str, state: BuildState,
+                            entries: dict[str, dict[str, Any]]) -> None:
+    """Delete the bundle a unit had before this run (renamed unit, or no longer bundled).
+
+    The state is only a cache, and paths in it are relative to wherever the last run started:
+    the old bundle is compared with what this run wrote by its name in the bundles folder, not
+    as text. It is deleted only when no unit's current entry (the one just written included)
+    and no other unit's recorded entry names it, and its own manifest says it is this unit's."""
+    name = Path(reported).name
+    claimed = {Path(entry["bundle"]).name for entry in entries.values() if isinstance(entry.get("bundle"), str)}
+    claimed |= {Path(other.report["bundle"]).name for uid, other in state.units.items()
+                if uid != unit_id and isinstance(other.report.get("bundle"), str)}
+    if name in claimed:
+        return
+    try:
+        path = safe_child(options.out_dir, BUNDLES_DIR, name)
+    except UnsafePathError:
+        return
+    if path.is_file() and not path.is_symlink() and bundle_unit_id(path) == unit_id:
+        path.unlink(missing_ok=True)
 
 
 def _remove_bundle(options: BuildOptions, reported: str) -> None:

@@ -239,6 +239,21 @@ def _hash_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, i
     return digest.hexdigest(), size
 
 
+def bundle_unit_id(path: Path) -> str | None:
+    """The unit id a bundle's manifest names, or None when it cannot be read (never raises)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(MANIFEST_NAME)
+            if info.file_size > MAX_MANIFEST_SIZE:
+                return None
+            manifest = json.loads(archive.read(info).decode("utf-8"))
+        unit = manifest.get("unit") if isinstance(manifest, dict) else None
+        identifier = unit.get("id") if isinstance(unit, dict) else None
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError, EOFError, ValueError):
+        return None
+    return identifier if isinstance(identifier, str) else None
+
+
 def bundle_file_name(teryt: str, name: str) -> str:
     """File name of a unit's bundle: "0611011_gmina-zolkiewka.zip" (TERC code, slug of name)."""
     code = teryt.strip()

@@ -17,13 +17,17 @@ Reliability rules:
 * Sources are copied in as ``0001.docx``, ``0002.docx``, … (Polish letters and spaces in names
   never reach soffice); outputs are checked (``%PDF-`` … ``%%EOF``) and renamed atomically.
 * No LibreOffice process is left behind: process groups are killed on close, on exceptions,
-  on KeyboardInterrupt and at interpreter exit; stale processes using our profiles are swept.
+  on KeyboardInterrupt and at interpreter exit; stale processes using our profiles are swept;
+  and a guard process kills them when we die without a chance to (SIGKILL).
+* A full disk (or any file-system failure) is not one document's failure: ``convert`` raises
+  the ``OSError`` and the caller stops the run with a clear message.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import fcntl
 import itertools
 import math
@@ -33,6 +37,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -137,6 +142,38 @@ def _publish(output: Path, target: Path) -> None:
         raise
 
 
+MIN_FREE_BYTES = 1 << 20
+
+
+def _require_space(*folders: Path) -> None:
+    """Raise ENOSPC when a folder's disk is (almost) full: LibreOffice then fails without saying
+    why, and the user must read "brak miejsca na dysku", not a conversion error."""
+    for folder in folders:
+        try:
+            info = os.statvfs(folder)
+        except OSError:
+            continue
+        if info.f_bavail * info.f_frsize < MIN_FREE_BYTES:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+
+
+# The guard: a small process of its own session that outlives us. We tell it, through a pipe,
+# each LibreOffice process group we start and end; when the pipe closes — our close(), or our
+# death, even by SIGKILL, which no handler of ours would see — it kills the groups still open.
+_GUARD = """
+import os, signal, sys
+groups = set()
+for line in sys.stdin.buffer:
+    sign, group = line[:1], int(line[1:])
+    (groups.add if sign == b"+" else groups.discard)(group)
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
 def _pids_with_arg(argument: str) -> list[int]:
     """Pids of processes (other than us) having ``argument`` as one of their arguments."""
     needle = b"\0" + argument.encode() + b"\0"
@@ -193,6 +230,8 @@ class PdfConverter:
         self._procs_lock = threading.Lock()
         self._cancel = threading.Event()
         self._counter = itertools.count(1)
+        self._fatal: OSError | None = None  # a worker's file-system failure, raised by convert()
+        self._guard: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PdfConverter:
         self._start()
@@ -206,6 +245,9 @@ class PdfConverter:
             return
         self._run_dir = Path(tempfile.mkdtemp(prefix="teczka-pdf-")).absolute()
         atexit.register(self.close)
+        self._guard = subprocess.Popen([sys.executable, "-c", _GUARD], stdin=subprocess.PIPE,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
         try:
             self._prepare(self._profile_root or self._run_dir)
         except OSError as exc:
@@ -241,6 +283,12 @@ class PdfConverter:
         """Kill every LibreOffice process of ours and remove temporary files. Idempotent."""
         self._cancel.set()
         self._kill_all()
+        if self._guard is not None:
+            with contextlib.suppress(OSError):
+                self._guard.stdin.close()  # type: ignore[union-attr]
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._guard.wait(timeout=5)
+            self._guard = None
         for profile in self._profiles:
             self._kill_pids(_pids_with_arg(self._profile_arg(profile)))
         for fd in self._locks:
@@ -268,7 +316,16 @@ class PdfConverter:
         with contextlib.suppress(OSError):
             proc.wait()
         with self._procs_lock:
+            if proc in self._procs:
+                self._tell_guard(b"-", proc.pid)
             self._procs.discard(proc)
+
+    def _tell_guard(self, sign: bytes, group: int) -> None:
+        """Tell the guard a process group started (+) or ended (-); call with _procs_lock held."""
+        if self._guard is not None and self._guard.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._guard.stdin.write(sign + str(group).encode() + b"\n")
+                self._guard.stdin.flush()
 
     def _kill_all(self) -> None:
         with self._procs_lock:
@@ -321,6 +378,9 @@ class PdfConverter:
             self._kill_all()
             for thread in threads:
                 thread.join(timeout=30)
+        if self._fatal is not None:
+            fatal, self._fatal = self._fatal, None
+            raise fatal
         return [result or ConversionResult(job, False, "Konwersja została przerwana.")
                 for result, job in zip(results, jobs, strict=True)]
 
@@ -341,6 +401,10 @@ class PdfConverter:
             try:
                 self._convert_chunk(profile, chunk, report)
             except _Cancelled:
+                return
+            except OSError as exc:  # disk full, no permission: the caller stops the whole run
+                self._fatal = self._fatal or exc
+                self._cancel.set()
                 return
             except Exception as exc:  # noqa: BLE001 — never leave the caller waiting
                 for index, job in chunk:
@@ -371,17 +435,13 @@ class PdfConverter:
             index, job = by_name[name]
             if not _is_complete_pdf(output):
                 return False
-            try:
-                _publish(output, Path(job.target))
-            except OSError as exc:
-                reason = f"Nie udało się zapisać pliku „{Path(job.target).name}”: {exc.strerror or exc}."
-                report(index, ConversionResult(job, False, reason))
-            else:
-                report(index, ConversionResult(job, True))
+            _publish(output, Path(job.target))  # an OSError (disk full) stops the run: see convert()
+            report(index, ConversionResult(job, True))
             return True
 
         def fail(name: str, reason: str) -> None:
             index, job = by_name[name]
+            _require_space(work, Path(job.target).parent)  # LibreOffice could not write: is the disk full?
             report(index, ConversionResult(job, False, reason))
 
         pending, alone = list(by_name), []
@@ -425,6 +485,7 @@ class PdfConverter:
                                     stderr=subprocess.STDOUT, cwd=work, env=self._env,
                                     start_new_session=True)
             self._procs.add(proc)
+            self._tell_guard(b"+", proc.pid)
         code: int | None = None
         last_output = out_dir / f"{names[-1][:4]}.pdf"
         try:

@@ -289,6 +289,21 @@ def safe_child(root: Path, *parts: str) -> Path:
     return candidate
 
 
+def is_text_name(name: str) -> bool:
+    """Whether a file-system name is valid UTF-8 text (Python decodes other bytes as lone
+    surrogates, which cannot be printed, written to JSON or compared with what a user typed)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_name(name: str) -> str:
+    """A file-system name as printable text: bytes that are not UTF-8 shown as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def sha256_bytes(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()

@@ -8,8 +8,11 @@ every value so a validation error can point at it. Files that cannot be read at 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -19,11 +22,11 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from pipeline import layout
+from pipeline import layout, workbook_scan
 from pipeline.errors import FormFileError, Problem, short_value
 
 MAX_FORM_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES = workbook_scan.MAX_UNPACKED_BYTES
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")  # C0 and C1 controls
 _EXCEL_ESCAPE = re.compile(r"_x000[bB]_")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -94,8 +97,22 @@ def as_typed(value: Any) -> Any:
     return value
 
 
+NOT_A_FILE = ("to nie jest zwykły plik (to katalog, potok lub urządzenie) — formularzem może być tylko plik .xlsx. "
+              "Usuń go z katalogu jednostki albo zmień jego nazwę.")
+
+
+def is_regular_file(path: Path) -> bool:
+    """A regular file (never opened: a named pipe would block the reader forever)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def check_container(path: Path, display: str) -> list[Problem]:
     """Refuse what is not a plain .xlsx before any parser sees it; return warnings."""
+    if not is_regular_file(path):
+        raise FormFileError(f"{display}: {NOT_A_FILE}")
     size = path.stat().st_size
     if size > MAX_FORM_BYTES:
         raise FormFileError(f"{display}: plik ma {size // 1_048_576} MB — to za dużo jak na formularz (limit 20 MB).")
@@ -108,12 +125,19 @@ def check_container(path: Path, display: str) -> list[Problem]:
         )
     if not zipfile.is_zipfile(path):
         raise FormFileError(f"{display}: to nie jest skoroszyt programu Excel (.xlsx) albo plik jest uszkodzony.")
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        unpacked = sum(info.file_size for info in archive.infolist())
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise FormFileError(f"{display}: {workbook_scan.DAMAGED}") from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormFileError(f"{display}: po rozpakowaniu plik miałby {unpacked // 1_048_576} MB — odrzucono go jako podejrzany.")
+    if "xl/workbook.bin" in names:
+        raise FormFileError(f"{display}: to skoroszyt binarny programu Excel (.xlsb). Zapisz go jako skoroszyt "
+                            "programu Excel (.xlsx).")
     if "content.xml" in names and "mimetype" in names:
+        _unpack_checked(path, display, ())  # damaged or lying members: as for .xlsx
         return _check_opendocument(path, display, names)
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")
@@ -142,29 +166,25 @@ def _check_opendocument(path: Path, display: str, names: list[str]) -> list[Prob
     return []
 
 
-_CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
-
-
 def _formula_problems(path: Path, display: str, names: list[str]) -> list[Problem]:
-    """Formula cells: their saved result is read; without a saved result the cell cannot be read."""
-    sheets = [n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")]
-    problems: list[Problem] = []
-    with zipfile.ZipFile(path) as archive:
-        titles = _sheet_titles(archive)
-        for name in sheets:
-            data = archive.read(name)
-            if b"<f" not in data:
-                continue
-            for match in _CELL_WITH_FORMULA.finditer(data):
-                cell = match.group(1).decode()
-                cached = re.search(rb"<v>[^<]+</v>|<is>", match.group(0)) is not None
-                problems.append(Problem(
-                    "Komórka zawiera formułę; odczytano jej ostatni zapisany wynik. Najlepiej wpisz wartość bezpośrednio."
-                    if cached else
-                    "Komórka zawiera formułę bez zapisanego wyniku. Otwórz formularz w Excelu lub Calc i zapisz go ponownie "
-                    "albo wpisz wartość bezpośrednio.",
-                    file=display, sheet=titles.get(name), cell=cell, severity="warning" if cached else "error"))
-    return problems
+    """Unpack the archive with its checks, then scan each worksheet once: formula cells with a
+    saved result are read (a warning), without one they cannot be read (an error)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            titles = _sheet_titles(archive)
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise FormFileError(f"{display}: {workbook_scan.DAMAGED}") from None
+    sheets = set(titles) | {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    return workbook_scan.scan_sheets(_unpack_checked(path, display, sheets), titles, display)
+
+
+def _unpack_checked(path: Path, display: str, wanted: Any) -> dict[str, bytes]:
+    """Every member unpacked with its checks (workbook_scan.unpacked_members); the ``wanted`` ones returned."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return workbook_scan.unpacked_members(archive, path, display, wanted)
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise FormFileError(f"{display}: {workbook_scan.DAMAGED}") from None
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -175,8 +195,8 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError, ValueError):
-        return {}
+    except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return {}  # unreadable: the member check that follows names the file as damaged
     targets = {r.get("Id"): r.get("Target", "").lstrip("/").removeprefix("xl/") for r in rels.findall("p:Relationship", ns)}
     titles = {}
     for sheet in workbook.findall("m:sheets/m:sheet", ns):
@@ -210,7 +230,9 @@ class WorkbookGrid:
         try:
             self._book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self._book.sheet_names)
-        except Exception as exc:  # calamine raises its own error types
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: B036 — calamine's errors, and a Rust panic (a BaseException)
             raise FormFileError(f"{display}: nie udało się odczytać skoroszytu ({exc.__class__.__name__}). "
                                 "Otwórz go w Excelu lub Calc i zapisz ponownie jako .xlsx.") from None
         self._display = display
@@ -218,7 +240,9 @@ class WorkbookGrid:
     def rows(self, sheet: str) -> list[list[Any]]:
         try:
             return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: B036 — as above
             raise FormFileError(f"{self._display}: nie udało się odczytać arkusza „{sheet}” ({exc.__class__.__name__}).") from None
 
 

@@ -78,6 +78,32 @@ def paragraph_text(xml_line: str, needle: str = "", limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_TAG_SPAN = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
+_MARKUP = re.compile(r"(<[^>]*>)")
+_QUOTE_REFERENCES = re.compile(r"&(?:apos|quot|#39|#34|#[xX]27|#[xX]22);")
+_QUOTES = {"&apos;": "'", "&quot;": '"', "&#39;": "'", "&#34;": '"', "&#x27;": "'", "&#X27;": "'",
+           "&#x22;": '"', "&#X22;": '"'}
+
+
+def unescape_tags(xml: str) -> str:
+    """A template part's XML with the quotes inside its Jinja tags written as characters.
+
+    LibreOffice Writer saves ' and " in text as ``&apos;`` and ``&quot;``; inside a tag
+    (``{{ x|data(&apos;długa&apos;) }}``) Jinja would read the references, not the quotes. Only
+    the text between the markup of a tag is changed (a tag may span several runs); quotes are
+    legal there as characters, so the XML stays well-formed. The renderer and the template
+    check both read templates through this function."""
+    if "&" not in xml:
+        return xml
+
+    def tag(match: re.Match[str]) -> str:
+        pieces = _MARKUP.split(match[0])
+        return "".join(piece if piece.startswith("<") else _QUOTE_REFERENCES.sub(lambda m: _QUOTES[m[0]], piece)
+                       for piece in pieces)
+
+    return _TAG_SPAN.sub(tag, xml)
+
+
 def prepare_source(xml: str) -> str:
     """docxtpl's source preparation: patched XML with every paragraph on its own line."""
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", _PATCHER.patch_xml(xml))
@@ -179,7 +205,7 @@ class CompiledTemplate:
         for name, content in data.items():
             self.order.append(name)
             if name in labels:
-                self.parts[name] = self._compile(name, labels[name], content.decode("utf-8"), env)
+                self.parts[name] = self._compile(name, labels[name], unescape_tags(content.decode("utf-8")), env)
             elif name != _CORE:
                 self.static[name] = ZipEntry.of(name, content)
 

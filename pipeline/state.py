@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
 from pipeline.files import atomic_write_bytes, sha256_file
+from pipeline.report.model import ReportUnit
 
 STATE_FILE = ".teczka-state.json"
 STATE_VERSION = 1
+DAMAGED_WARNING = ("Uwaga: plik stanu {path} jest nieczytelny albo ma niepoprawną budowę — wszystkie jednostki "
+                   "zostaną zbudowane od nowa.")
 
 
 @dataclass
@@ -49,25 +54,70 @@ class BuildState:
     units: dict[str, UnitState] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)  # what the last reports were made from
     shipped: dict[str, str] | None = None  # the shipped templates the last build saw (pipeline/shipped.py)
+    damaged: bool = False  # a state file was there but unreadable: everything is rebuilt
 
     @classmethod
     def load(cls, out_dir: Path) -> BuildState:
+        """The last run's state; an empty one when there is none, when it was written by another
+        version (both rebuild everything quietly), or when it cannot be trusted (``damaged``)."""
         path = out_dir / STATE_FILE
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            shipped = raw.get("shipped") if isinstance(raw.get("shipped"), dict) else None  # kept across versions
-            if raw.get("version") != STATE_VERSION:
-                return cls(path, shipped=shipped)
-            units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
-            reports = raw.get("reports", {})
-            return cls(path, units, reports if isinstance(reports, dict) else {}, shipped)
-        except (OSError, ValueError, TypeError, KeyError):
-            return cls(path)  # no state, or a damaged one: rebuild everything
+            raw = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError):
+            return cls(path, damaged=True)
+        shipped = _shipped(raw)  # kept across versions: a new version's templates are announced once
+        if isinstance(raw, dict) and raw.get("version") != STATE_VERSION and "units" in raw:
+            return cls(path, shipped=shipped)  # another version of the tool: a full rebuild, nothing wrong
+        try:
+            checked = _STATE_SHAPE.validate_python(raw)
+        except ValidationError:
+            return cls(path, damaged=True)
+        if any(unit.report.id != uid for uid, unit in checked.units.items()):
+            return cls(path, damaged=True)
+        units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
+        return cls(path, units, raw.get("reports", {}), shipped)
 
     def save(self) -> None:
         payload = {"version": STATE_VERSION, "reports": self.reports, "shipped": self.shipped,
                    "units": {uid: vars(state) for uid, state in sorted(self.units.items())}}
         atomic_write_bytes(self.path, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+class _SourceShape(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    size: int
+    mtime_ns: int
+    sha256: str
+    content: str
+
+
+class _UnitShape(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    sources: dict[str, _SourceShape]
+    global_key: str
+    templates: dict[str, str]
+    report: ReportUnit  # the unit's entry in report.json, as the report stage declares it
+
+
+class _StateShape(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    version: int
+    reports: dict[str, Any] = {}
+    shipped: dict[str, str] | None = None
+    units: dict[str, _UnitShape]
+
+
+def _shipped(raw: Any) -> dict[str, str] | None:
+    """The shipped templates' hashes a state records, if they look right."""
+    shipped = raw.get("shipped") if isinstance(raw, dict) else None
+    if isinstance(shipped, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in shipped.items()):
+        return shipped
+    return None
+
+
+_STATE_SHAPE = TypeAdapter(_StateShape)
 
 
 def global_key(edition_fingerprint: str, tool_version: str, options: dict[str, Any]) -> str:
@@ -94,8 +144,21 @@ def quick_source_check(path: Path, previous: dict[str, Any] | None) -> SourceFin
     return None
 
 
+def listed_outputs(report: dict[str, Any]) -> list[str]:
+    """Every file a unit's report entry lists (documents, bundle, feedback copies)."""
+    listed = [*report.get("documents", []), *report.get("feedback", [])]
+    if report.get("bundle"):
+        listed.append(report["bundle"])
+    return [path for path in listed if isinstance(path, str)]
+
+
+def outputs_present(report: dict[str, Any], root: Path) -> bool:
+    """Whether every file a report entry lists exists (paths are relative to ``root``)."""
+    return all((root / path).is_file() for path in listed_outputs(report))
+
+
 def rebuild_reason(previous: UnitState | None, sources: dict[str, SourceFingerprint | None],
-                   key: str, templates: dict[str, str], outputs_present: bool) -> str | None:
+                   key: str, templates: dict[str, str], outputs_exist: bool) -> str | None:
     """Why a unit must be rebuilt (Polish, for the terminal), or None when it is up to date.
 
     The one decision, taken in two steps with the same function: the orchestrator asks with stat
@@ -119,6 +182,6 @@ def rebuild_reason(previous: UnitState | None, sources: dict[str, SourceFingerpr
     for name, digest in sorted(previous.templates.items()):
         if templates.get(name) != digest:
             return f"zmiana szablonu {name}"
-    if not outputs_present:
+    if not outputs_exist:
         return "brak plików wynikowych"
     return None

@@ -36,6 +36,7 @@ from pipeline.render import (
     paragraph_text,
     prepare_source,
     rendered_parts,
+    unescape_tags,
 )
 from pipeline.template_word import font_findings, part_findings
 
@@ -141,7 +142,7 @@ def check_template(path: Path, context: dict[str, Any], required: frozenset[str]
     used: set[str] = set()
     unreadable = False
     for part_name, label in sorted(parts.items()):
-        xml = archive.read(part_name).decode("utf-8")
+        xml = unescape_tags(archive.read(part_name).decode("utf-8"))
         head = f"Szablon {path.name} ({label})"
         issues += [TemplateIssue(path.name, label, f.severity, f"{head}: {f.message}", f.context_text)
                    for f in part_findings(xml, label)]

@@ -26,7 +26,7 @@ from pipeline.files import sha256_bytes, sha256_file
 from pipeline.models import Unit
 from pipeline.pdfpin import pin_pdf
 from pipeline.publish import summary_html
-from pipeline.render import render_document, template_set
+from pipeline.render import RenderError, render_document, template_set
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import relative_path, unit_entry
 from pipeline.state import SourceFingerprint, UnitState, content_hash, rebuild_reason
@@ -53,6 +53,7 @@ class UnitJob:
     previous: dict[str, Any] | None
     forced: bool = False  # --force on a unit that was built before
     outputs_present: bool = True  # every file the previous build reported is still there
+    template_errors: dict[str, str] = field(default_factory=dict)  # template -> why the check refuses it
 
 
 @dataclass
@@ -146,6 +147,8 @@ def _render(unit: Unit, plan: list[DocumentSpec], edition: Edition, job: UnitJob
     templates = _templates(str(job.templates_dir))
     documents = []
     for spec in plan:
+        if spec.template in job.template_errors:
+            raise RenderError(job.template_errors[spec.template], template=spec.template)
         data = render_document(templates, spec, build_context(spec, unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
@@ -183,6 +186,8 @@ def finish_unit(result: UnitResult) -> UnitResult:
             try:
                 pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
                 documents.append(_output_path(job, pdf.name))
+            except OSError:
+                raise  # disk full, no permission: the whole run stops with a clear message
             except Exception as exc:
                 result.failures.append(f"{pdf.name}: nie udało się przygotować PDF/A ({exc}).")
     if job.html and not result.failures:

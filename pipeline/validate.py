@@ -6,6 +6,7 @@ user's mistake. The result tells the unit's status and its cycle stage.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -18,11 +19,19 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipeline import layout, models, reader, rules
 from pipeline.edition import DEFAULT_EDITION, Edition
 from pipeline.errors import FormFileError, Problem, UsageError
+from pipeline.files import is_text_name, text_name
 from pipeline.statuses import StatusId
 from pipeline.teryt import normalize_terc
 
 Status = StatusId  # the statuses are declared in pipeline/statuses.py
-FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx"}
+NOT_TEXT_FOLDER = ("Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie odczytano. "
+                   "Zmień nazwę katalogu, np. na gmina-nazwa.")
+NOT_TEXT_FILE = ("nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
+                 "Zmień jego nazwę, np. na 3_hdr.xlsx.")
+FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlsb"}
+NESTED_FORM = ("Plik leży w podkatalogu, więc nie jest czytany — formularze muszą leżeć bezpośrednio w katalogu "
+               "jednostki. Przenieś go tam, jeśli to aktualny formularz.")
+_NESTED_LIMIT = 50  # files named, and folders looked into, under a unit folder
 
 _MESSAGES = {
     "missing": "Pole obowiązkowe — uzupełnij je.",
@@ -200,6 +209,23 @@ def form_files(folder: Path) -> list[Path]:
     )
 
 
+def nested_form_files(folder: Path) -> list[Path]:
+    """Spreadsheets in the unit folder's subfolders (never read; each is named in a warning).
+    Symbolic links are not followed and at most ``_NESTED_LIMIT`` files are listed."""
+    found: list[Path] = []
+    for visited, (root, folders, files) in enumerate(os.walk(folder, followlinks=False)):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        if visited > _NESTED_LIMIT:
+            break
+        if Path(root) == folder:
+            continue
+        found += [Path(root, name) for name in sorted(files)
+                  if Path(name).suffix.lower() in FORM_SUFFIXES and not name.startswith(("~$", ".~lock", "."))]
+        if len(found) >= _NESTED_LIMIT:
+            break
+    return found[:_NESTED_LIMIT]
+
+
 def validate_path(path: Path, edition: Edition, display_root: Path | None = None) -> list[UnitValidation]:
     """What ``teczka validate PATH`` checks: every unit under a forms folder, one unit's folder
     (it holds forms itself), or one workbook (alone: the rules across forms need the others)."""
@@ -227,14 +253,19 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
     forms: dict[str, BaseModel] = {}
     parsed: dict[str, BaseModel] = {}
     sources = []
-    if folder.is_symlink():
-        problems.append(Problem("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. "
-                                "Umieść formularze bezpośrednio w katalogu jednostki.", file=_display(folder, display_root)))
-        return UnitValidation(folder.name, folder, models.Unit(id=folder.name), [], problems, {})
+    unit_id = text_name(folder.name)
+    if folder.is_symlink() or not is_text_name(folder.name):
+        message = ("Katalog jednostki jest dowiązaniem symbolicznym — pominięto go. Umieść formularze bezpośrednio "
+                   "w katalogu jednostki." if folder.is_symlink() else NOT_TEXT_FOLDER)
+        problems.append(Problem(message, file=_display(folder, display_root)))
+        return UnitValidation(unit_id, folder, models.Unit(id=unit_id), [], problems, {})
     for path in form_files(folder) if files is None else files:
         display = _display(path, display_root)
         if path.is_symlink():
             problems.append(Problem("Pominięto dowiązanie symboliczne — umieść w katalogu sam plik formularza.", file=display))
+            continue
+        if not is_text_name(path.name) or not reader.is_regular_file(path):  # never opened: a pipe would block
+            problems.append(Problem(NOT_TEXT_FILE if not is_text_name(path.name) else reader.NOT_A_FILE, file=display))
             continue
         sources.append(path)
         try:
@@ -259,17 +290,19 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
         problems.extend(found)
         if model is not None:
             forms[read.form.key] = model
+    problems += [Problem(NESTED_FORM, file=_display(path, display_root), severity="warning")
+                 for path in (nested_form_files(folder) if files is None else [])]
     if not sources:
         problems.append(Problem("W katalogu nie ma formularzy (.xlsx) — jednostka jeszcze nie rozpoczęła pracy?",
                                 file=_display(folder, display_root), severity="warning"))
-    everything = models.Unit.model_construct(id=folder.name, **parsed)  # type: ignore[arg-type]  # partial forms
+    everything = models.Unit.model_construct(id=unit_id, **parsed)  # type: ignore[arg-type]  # partial forms
     for finding in rules.check_unit(everything, edition):
         read = reads[finding.form]
         problems.append(read.problem(finding.message, finding.loc, finding.value, finding.severity))
     invalid_forms = {p.file for p in problems if p.severity == "error"}
-    unit = models.Unit(id=folder.name, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
+    unit = models.Unit(id=unit_id, **{k: v for k, v in forms.items() if reads[k].display_path not in invalid_forms})
     problems.sort(key=partial(_reading_order, {read.display_path: read.form for read in reads.values()}))
-    return UnitValidation(folder.name, folder, unit, sources, problems, reads, everything)
+    return UnitValidation(unit_id, folder, unit, sources, problems, reads, everything)
 
 
 def _reading_order(forms: dict[str, layout.FormLayout], problem: Problem) -> tuple[Any, ...]:
@@ -296,9 +329,9 @@ def other_edition_message(form_edition: str, edition: Edition) -> str:
 
 def _display(path: Path, root: Path) -> str:
     try:
-        return path.relative_to(root).as_posix()
+        return text_name(path.relative_to(root).as_posix())
     except ValueError:
-        return path.as_posix()
+        return text_name(path.as_posix())
 
 
 BLANK_FORMS_DIR = "puste"

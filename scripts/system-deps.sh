@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 fonts-crosextra-carlito
-          fonts-dejavu-core poppler-utils qpdf chromium)
+          fonts-dejavu-core fonts-symbola poppler-utils qpdf chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import hostile_files
 import pytest
 from click.testing import CliRunner
 from documents_fixtures import TEST_TEMPLATES
@@ -427,3 +428,219 @@ def assert_nothing_half_written_small(out: Path, root: Path) -> None:
         for unit in json.loads((out / ".teczka-state.json").read_text())["units"].values():
             assert all((root / path).is_file() for path in unit["report"]["documents"])
     assert not (out / ".staging").exists()
+
+
+# -- 9. the same output reached by another path; a tampered state: nothing the run wrote is lost --
+
+def report_of(out: Path) -> dict[str, Any]:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def assert_every_listed_file_exists(out: Path, root: Path) -> None:
+    """Every file report.json lists exists (paths are relative to where the run started)."""
+    for unit in report_of(out)["units"]:
+        listed = [*unit["documents"], *unit["feedback"], *([unit["bundle"]] if unit["bundle"] else [])]
+        assert listed, unit["id"]
+        for path in listed:
+            assert (root / path).is_file(), path
+        if unit["bundle"]:
+            assert verify_bundle(root / unit["bundle"]) == []
+
+
+def build_from(cwd: Path, *args: str) -> Any:
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return invoke(["build", "--no-pdf", "--jobs", "1", "--templates", str(TEMPLATES), *args])
+    finally:
+        os.chdir(previous)
+
+
+@pytest.mark.parametrize("how", ["other_working_directory", "absolute_path", "renamed_and_forced",
+                                 "copied_and_forced"])
+def test_a_build_reaching_the_same_output_by_another_path_keeps_every_bundle(how: str, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    small_units(work / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(work).exit_code == 0
+    bundles = sorted(p.name for p in (work / "output" / "paczki").iterdir())
+    assert len(bundles) == 2
+    if how == "other_working_directory":
+        result = build_from(tmp_path, "--forms", "work/forms", "--out", "work/output")
+        out, root = work / "output", tmp_path
+    elif how == "absolute_path":  # from a folder outside the project, every path absolute
+        (tmp_path / "gdzie-indziej").mkdir()
+        result = build_from(tmp_path / "gdzie-indziej", "--forms", str(work / "forms"), "--out", str(work / "output"))
+        out, root = work / "output", tmp_path / "gdzie-indziej"
+    elif how == "renamed_and_forced":
+        (work / "output").rename(work / "wyniki")
+        result = build_from(work, "--out", "wyniki", "--force")
+        out, root = work / "wyniki", work
+    else:
+        shutil.copytree(work / "output", work / "kopia")
+        result = build_from(work, "--out", "kopia", "--force")
+        out, root = work / "kopia", work
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "paczki").iterdir()) == bundles
+    assert_every_listed_file_exists(out, root)
+    again = build_from(root, "--forms", str(work / "forms"), "--out", str(out))
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in again.output
+    assert sorted(p.name for p in (out / "paczki").iterdir()) == bundles
+
+
+def test_a_state_naming_another_units_bundle_deletes_nothing_and_the_next_run_is_honest(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(tmp_path).exit_code == 0
+    out = tmp_path / "output"
+    state_path = out / ".teczka-state.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    victim = state["units"]["gmina-b"]["report"]["bundle"]
+    state["units"]["gmina-a"]["report"]["bundle"] = victim
+    state["units"]["gmina-a"]["global_key"] = "inny"  # forces gmina-a's rebuild, which drops its "old bundle"
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    assert build_from(tmp_path).exit_code == 0
+    assert (tmp_path / victim).is_file() and verify_bundle(tmp_path / victim) == []
+    assert_every_listed_file_exists(out, tmp_path)
+
+
+def test_a_bundle_listed_in_the_report_but_missing_is_rebuilt_instead_of_nothing_changed(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_from(tmp_path).exit_code == 0
+    missing = report_of(tmp_path / "output")["units"][1]["bundle"]
+    (tmp_path / missing).unlink()
+    result = build_from(tmp_path)
+    assert result.exit_code == 0
+    assert "Nic się nie zmieniło" not in result.output
+    assert "  przebudowano gmina-b: brak plików wynikowych\n" in result.output
+    assert_every_listed_file_exists(tmp_path / "output", tmp_path)
+
+
+# -- 10. one bad file among good units: that unit's error, the others are built -----------------
+
+DAMAGED = ("plik jest uszkodzony (część archiwum jest nieczytelna albo większa, niż deklaruje). Jeśli otwiera się "
+           "w Excelu lub Calc, zapisz go ponownie jako .xlsx; jeśli nie — użyj kopii zapasowej.")
+NOT_A_FILE = ("to nie jest zwykły plik (to katalog, potok lub urządzenie) — formularzem może być tylko plik .xlsx. "
+              "Usuń go z katalogu jednostki albo zmień jego nazwę.")
+BAD_FILES = {  # how gmina-b's diagnosis is spoiled -> (the file reported, its message)
+    "bad_checksum": (hostile_files.with_bad_checksum, "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "corrupt_stream": (hostile_files.with_corrupt_stream, "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "lying_size": (lambda path: hostile_files.with_lying_size(path, 50), "forms/gmina-b/2_diagnoza.xlsx", DAMAGED),
+    "folder": (hostile_files.folder_named_like_a_form, "forms/gmina-b/2_diagnoza.xlsx", NOT_A_FILE),
+    "named_pipe": (hostile_files.named_pipe, "forms/gmina-b/2_diagnoza.xlsx", NOT_A_FILE),
+    "file_name_not_utf8": (hostile_files.non_utf8_name, "forms/gmina-b/gmina-\\xb3.xlsx",
+                           "nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
+                           "Zmień jego nazwę, np. na 3_hdr.xlsx."),
+}
+
+
+def build_in(root: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process: a named pipe opened by mistake would block, the time limit guards the test."""
+    return subprocess.run([sys.executable, "-m", "pipeline", "build", "--no-pdf", "--jobs", "1", "--templates",
+                           str(TEMPLATES)], cwd=root, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_one_damaged_or_strange_file_is_its_units_error_and_the_other_units_are_built(kind: str, tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    spoil, file, message = BAD_FILES[kind]
+    spoil(tmp_path / "forms" / "gmina-b" / "2_diagnoza.xlsx")
+    for _ in range(2):  # the second run too: the state was saved
+        result = build_in(tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "  ! gmina-b: błędy w formularzach: 1" in result.stdout.splitlines()
+        units = {u["id"]: u for u in report_of(tmp_path / "output")["units"]}
+        assert units["gmina-a"]["status"] == "incomplete" and verify_bundle(tmp_path / units["gmina-a"]["bundle"]) == []
+        assert [(e["file"], e["message"]) for e in units["gmina-b"]["errors"]] == [(file, message)]
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in result.stdout
+
+
+def test_a_unit_folder_name_that_is_not_utf8_is_that_units_error_and_the_run_completes(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    hostile_files.non_utf8_name(tmp_path / "forms" / "gmina-b")
+    for _ in range(2):
+        result = build_in(tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "  ! gmina-\\xb3: błędy w formularzach: 1" in result.stdout.splitlines()
+        units = {u["id"]: u for u in report_of(tmp_path / "output")["units"]}
+        assert verify_bundle(tmp_path / units["gmina-a"]["bundle"]) == []
+        assert [(e["file"], e["message"]) for e in units["gmina-\\xb3"]["errors"]] == [(
+            "forms/gmina-\\xb3", "Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie "
+            "odczytano. Zmień nazwę katalogu, np. na gmina-nazwa.")]
+    validated = subprocess.run([sys.executable, "-m", "pipeline", "validate", "forms"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=300)
+    assert validated.returncode == 1 and "Traceback" not in validated.stderr
+    assert ("  błąd: forms/gmina-\\xb3: Nazwa katalogu jednostki nie jest poprawnym tekstem (UTF-8) — formularzy nie "
+            "odczytano. Zmień nazwę katalogu, np. na gmina-nazwa.") in validated.stdout.splitlines()
+
+
+@pytest.mark.parametrize("content", ["[]", "42", '{"version": 1, "units": {"gmina-a": 5}}',
+                                     '{"version": 1, "units": {"gmina-a": {"sources": [], "global_key": 1}}}',
+                                     "nie json \udcff".encode("utf-8", "surrogateescape").decode("latin-1")])
+def test_a_state_file_of_the_wrong_shape_means_a_full_rebuild_with_a_warning(content: str, tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    assert build_in(tmp_path).returncode == 0
+    (tmp_path / "output" / ".teczka-state.json").write_text(content, encoding="latin-1")
+    result = build_in(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ("Uwaga: plik stanu output/.teczka-state.json jest nieczytelny albo ma "
+                                             "niepoprawną budowę — wszystkie jednostki zostaną zbudowane od nowa.")
+    assert "  przebudowano gmina-a: nowa jednostka" in result.stdout.splitlines()
+    assert_every_listed_file_exists(tmp_path / "output", tmp_path)
+    again = build_in(tmp_path)
+    assert "Nic się nie zmieniło — wszystkie dokumenty są aktualne." in again.stdout and "Uwaga" not in again.stdout
+
+
+# -- 11. a full disk during the PDF conversion; LibreOffice dies with a killed build -------------
+
+@pytest.mark.parametrize("moment", ["publishing_a_pdf", "libreoffice_writing"])
+def test_a_full_disk_during_the_pdf_conversion_stops_the_run_with_a_polish_message(
+        moment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms = small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    inputs = fingerprint(forms)
+    monkeypatch.chdir(tmp_path)
+    import pipeline.convert
+
+    with monkeypatch.context() as patch:
+        if moment == "publishing_a_pdf":  # the finished PDF moved into the unit's staging folder
+            def full(output: Path, target: Path) -> None:
+                raise disk_full(target)
+
+            patch.setattr(pipeline.convert, "_publish", full)
+            soffice = fake_soffice(tmp_path)
+        else:  # LibreOffice cannot write its PDF and says nothing useful; the disk has no room left
+            statvfs = os.statvfs
+            patch.setattr(pipeline.convert.os, "statvfs",
+                          lambda path: os.statvfs_result((*statvfs(path)[:4], 0, *statvfs(path)[5:])))
+            soffice = fake_soffice(tmp_path, "fail", marker="Gmina")
+        result = invoke(["build", "--jobs", "1", "--templates", str(TEMPLATES)], TECZKA_SOFFICE=str(soffice))
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(r"Błąd: Nie udało się zapisać lub odczytać pliku \((.+)\): brak miejsca na dysku\. "
+                        r"Formularze nie zostały zmienione, a w katalogu wyników nie ma plików zapisanych do "
+                        r"połowy; usuń przyczynę i uruchom budowanie ponownie\.\n", result.stderr), result.stderr
+    assert "Traceback" not in result.output and "No space" not in result.output
+    assert fingerprint(forms) == inputs
+    assert_nothing_half_written_small(tmp_path / "output", tmp_path)
+    assert wait_until_gone(soffice.name) == []
+
+    result = invoke(["build", "--jobs", "1", "--templates", str(TEMPLATES)], TECZKA_SOFFICE=str(fake_soffice(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert [verify_bundle(tmp_path / u["bundle"]) for u in report_of(tmp_path / "output")["units"]] == [[], []]
+
+
+def test_libreoffice_dies_with_a_build_killed_during_the_conversion(tmp_path: Path) -> None:
+    small_units(tmp_path / "forms", ["gmina-a", "gmina-b"])
+    soffice = fake_soffice(tmp_path, "hang", marker="Gmina")  # every document: LibreOffice busy for 1000 s
+    build = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--jobs", "2", "--templates", str(TEMPLATES)],
+                             cwd=tmp_path, env=dict(os.environ, TECZKA_SOFFICE=str(soffice)),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not alive(soffice.name) and time.monotonic() < deadline:
+            assert build.poll() is None, "the build ended before LibreOffice started"
+            time.sleep(0.05)
+        assert alive(soffice.name), "LibreOffice never started"
+    finally:
+        build.send_signal(signal.SIGKILL)  # no handler of the build can run
+        build.wait()
+    assert wait_until_gone(soffice.name, seconds=5) == []

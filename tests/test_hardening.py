@@ -610,3 +610,37 @@ def test_the_sample_units_build_next_to_one_bad_unit_of_each_kind(tmp_path: Path
         assert len(pdfs) == len([d for d in unit["documents"] if d.endswith(".docx")]) >= 1
     assert summary.exit_code == 1
     assert sorted(p.name for p in (forms / "zly-dowiazanie").iterdir()) == sorted(p.name for p in source.iterdir())
+
+
+# -- emoji in the PDF/A; a backslash in a unit folder name (issue 11) ---------------------------
+
+@pytest.mark.slow
+def test_emoji_typed_by_a_team_print_in_the_pdf_from_an_embedded_font(tmp_path: Path) -> None:
+    """Liberation and Carlito have no emoji: LibreOffice falls back to Symbola (fonts-symbola,
+    installed by scripts/system-deps.sh), whose monochrome outlines are embedded in the PDF/A."""
+    import subprocess
+
+    data = unit_data(hdr=None, meetings=None, summary=None, diagnosis=None)
+    data["card"]["area_choice"]["justification"] = "Szkoła 🎓 ✅ gotowe 😀 — zażółć gęślą jaźń"
+    write_unit(tmp_path / "forms" / "gmina", EDITION, data)
+    [unit] = run(tmp_path / "forms", tmp_path / "output", pdf=True, html=False).units
+    pdf = tmp_path / "output" / "gmina" / "karta_jst.pdf"
+    assert unit["status"] == "incomplete" and pdf.exists(), unit["failure"]
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert [line.split()[0].split("+")[1] for line in fonts if "Symbola" in line] == ["Symbola"]
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded (PDF/A)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Szkoła 🎓 ✅ gotowe 😀 — zażółć gęślą jaźń" in text
+
+
+def test_a_backslash_in_a_unit_folder_name_keeps_its_links_on_the_status_page(tmp_path: Path) -> None:
+    from urllib.parse import unquote
+
+    write_unit(tmp_path / "forms" / "gmina\\b", EDITION, with_code(unit_data(), "0606112"))
+    run(tmp_path / "forms", tmp_path / "output")
+    page = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    links = [unquote(html.unescape(link)) for link in re.findall(r'href="([^"#][^"]*)"', page)]
+    files = [link for link in links if "gmina" in link]
+    assert "gmina\\b/karta_jst.docx" in files
+    for link in files:
+        assert (tmp_path / "output" / link).is_file(), link

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import hostile_files
 import openpyxl
 import pytest
 from factories import write_unit
@@ -107,3 +112,129 @@ def test_a_symlinked_form_is_not_followed(unit: Path, tmp_path: Path) -> None:
     result = validate_unit(unit, EDITION)
     assert result.unit.hdr is None
     assert any("dowiązanie symboliczne" in p.message for p in result.errors)
+
+
+# -- damaged archives, strange files, sheets built to be slow (issue 11) ------------------------
+
+DAMAGED = ("plik jest uszkodzony (część archiwum jest nieczytelna albo większa, niż deklaruje). Jeśli otwiera się "
+           "w Excelu lub Calc, zapisz go ponownie jako .xlsx; jeśli nie — użyj kopii zapasowej.")
+
+
+def file_errors(unit: Path, name: str = "3_hdr.xlsx") -> list[str]:
+    return [p.message for p in validate_unit(unit, EDITION).errors if p.file == f"gmina/{name}"]
+
+
+@pytest.mark.parametrize("damage", ["bad_checksum", "corrupt_stream", "lying_size"])
+def test_a_damaged_archive_member_is_that_files_error_and_the_other_forms_are_read(damage: str, unit: Path) -> None:
+    spoil = {"bad_checksum": hostile_files.with_bad_checksum, "corrupt_stream": hostile_files.with_corrupt_stream,
+             "lying_size": lambda path: hostile_files.with_lying_size(path, 20)}[damage]
+    spoil(unit / "3_hdr.xlsx")
+    result = validate_unit(unit, EDITION)
+    assert [(p.file, p.message) for p in result.errors] == [("gmina/3_hdr.xlsx", DAMAGED)]
+    assert result.unit.card is not None and result.unit.meetings is not None and result.unit.hdr is None
+
+
+def test_a_member_larger_than_declared_is_refused_with_memory_bounded(unit: Path, tmp_path: Path) -> None:
+    """200 MB of spaces declared as 1 KB (a file of about 0.3 MB): refused after at most one
+    chunk past the declared size; the reading process stays far below the 200 MB."""
+    hostile_files.with_lying_size(unit / "3_hdr.xlsx", 200)
+    assert (unit / "3_hdr.xlsx").stat().st_size < 2_000_000
+    probe = ("import json, re, sys; from pathlib import Path; from pipeline.reader import read_form; "
+             "from pipeline.errors import FormFileError\n"
+             "try:\n    read_form(Path(sys.argv[1]), '3_hdr.xlsx'); message = None\n"
+             "except FormFileError as exc:\n    message = exc.message\n"
+             "peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', Path('/proc/self/status').read_text())[1]) // 1024\n"
+             "print(json.dumps([message, peak]))")  # VmHWM, unlike ru_maxrss, does not inherit pytest's peak
+    done = subprocess.run([sys.executable, "-c", probe, str(unit / "3_hdr.xlsx")], capture_output=True, text=True,
+                          timeout=120, check=True)
+    message, peak_mb = json.loads(done.stdout)
+    assert message == f"3_hdr.xlsx: {DAMAGED}"
+    assert peak_mb < 150
+
+
+def test_a_sheet_whose_filled_cells_span_too_far_is_refused_before_it_is_read(unit: Path) -> None:
+    hostile_files.far_cell(unit / "3_hdr.xlsx", "ZZ200000", member="xl/worksheets/sheet5.xml")
+    assert file_errors(unit) == ["arkusz „Działania” jest za duży jak na formularz (ponad 500\u00a0000 komórek) — "
+                                 "odrzucono go jako podejrzany. Usuń zbędne wiersze i kolumny z końca arkusza."]
+
+
+def test_a_sheet_built_to_make_the_formula_scan_slow_is_read_within_the_work_bound(unit: Path) -> None:
+    """The pattern that took the old scan minutes (empty cells, then a formula) in 4 MB of XML
+    is read with its warning at the right cell; 1 000 000 such cells exceed the parser's work
+    bound and are refused. The subprocess's time limit only guards against a hang."""
+    read_cell = hostile_files.slow_formula_sheet(unit / "3_hdr.xlsx", 200_000, member="xl/worksheets/sheet5.xml")
+    result = validate_cli(unit)
+    assert "  uwaga: gmina/3_hdr.xlsx: Arkusz Działania, komórka " + read_cell + (
+        ": Komórka zawiera formułę; odczytano jej ostatni zapisany wynik. Najlepiej wpisz wartość bezpośrednio.") \
+        in result.stdout.splitlines()
+    write_unit(unit, EDITION)
+    hostile_files.slow_formula_sheet(unit / "3_hdr.xlsx", 1_000_000, member="xl/worksheets/sheet5.xml")
+    result = validate_cli(unit)
+    assert ("  błąd: gmina/3_hdr.xlsx: arkusz „Działania” jest za duży jak na formularz (ponad 300\u00a0000 komórek) — "
+            "odrzucono go jako podejrzany. Usuń zbędne wiersze i kolumny z końca arkusza.") in result.stdout.splitlines()
+
+
+def validate_cli(unit: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", "validate", "."], cwd=unit.parent,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_formula_is_reported_at_its_own_cell_not_at_an_empty_cell_before_it(unit: Path) -> None:
+    """As LibreOffice saves it: an empty styled cell (D7) closes itself ("<c r="D7" s="3"/>"),
+    the formula is in A8; the old scan ran from D7's tag to the formula and reported D7."""
+    book = openpyxl.load_workbook(unit / "1_karta_jst.xlsx")
+    book["Zespół JST"]["D7"].font = openpyxl.styles.Font(bold=True)
+    book["Zespół JST"]["A8"] = "=1+1"
+    book.save(unit / "1_karta_jst.xlsx")
+    parts = hostile_files.parts_of(unit / "1_karta_jst.xlsx")
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and b"<f>1+1</f>" in data:
+            parts[name] = re.sub(rb'<c r="D7"([^>]*)></c>', rb'<c r="D7"\1/>', data)
+            assert b'<c r="D7" s="' in parts[name] and b"></c>" in parts[name]
+    hostile_files.rezip(unit / "1_karta_jst.xlsx", parts)
+    errors = [(p.sheet, p.cell, p.message) for p in validate_unit(unit, EDITION).errors]
+    assert ("Zespół JST", "A8", "Komórka zawiera formułę bez zapisanego wyniku. Otwórz formularz w Excelu lub Calc i "
+            "zapisz go ponownie albo wpisz wartość bezpośrednio.") in errors
+    assert not any(cell == "D7" for _, cell, _ in errors)
+
+
+@pytest.mark.parametrize("kind", ["folder", "named_pipe"])
+def test_a_folder_or_a_named_pipe_named_like_a_form_is_that_files_error_and_is_never_opened(
+        kind: str, unit: Path) -> None:
+    {"folder": hostile_files.folder_named_like_a_form, "named_pipe": hostile_files.named_pipe}[kind](unit / "3_hdr.xlsx")
+    result = validate_cli(unit)  # a pipe opened for reading would block: the time limit guards the test
+    assert result.returncode == 1
+    assert ("  błąd: gmina/3_hdr.xlsx: to nie jest zwykły plik (to katalog, potok lub urządzenie) — formularzem może "
+            "być tylko plik .xlsx. Usuń go z katalogu jednostki albo zmień jego nazwę.") in result.stdout.splitlines()
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_that_files_error_in_validate(unit: Path) -> None:
+    hostile_files.non_utf8_name(unit / "3_hdr.xlsx")
+    result = validate_cli(unit)
+    assert result.returncode == 1, result.stderr
+    assert ("  błąd: gmina/gmina-\\xb3.xlsx: nazwa pliku nie jest poprawnym tekstem (UTF-8) — pliku nie odczytano. "
+            "Zmień jego nazwę, np. na 3_hdr.xlsx.") in result.stdout.splitlines()
+    assert "Traceback" not in result.stderr
+
+
+def test_an_xlsb_form_is_named_at_the_file(unit: Path) -> None:
+    """Excel's binary workbook: a zip whose workbook part is xl/workbook.bin (built here)."""
+    (unit / "3_hdr.xlsx").unlink()
+    hostile_files.rezip(unit / "3_hdr.xlsb", {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x83\x01\x00"})
+    result = validate_unit(unit, EDITION)
+    assert [(p.file, p.message) for p in result.errors] == [(
+        "gmina/3_hdr.xlsb", "to skoroszyt binarny programu Excel (.xlsb). Zapisz go jako skoroszyt programu Excel (.xlsx).")]
+
+
+def test_forms_in_a_subfolder_of_a_unit_are_named_at_each_file(unit: Path) -> None:
+    (unit / "stare" / "2019").mkdir(parents=True)
+    (unit / "3_hdr.xlsx").rename(unit / "stare" / "3_hdr.xlsx")
+    (unit / "stare" / "2019" / "notatki.txt").write_text("nie formularz", encoding="utf-8")
+    (unit / "stare" / "2019" / "4_spotkania.XLSX").write_bytes((unit / "4_spotkania.xlsx").read_bytes())
+    result = validate_unit(unit, EDITION)
+    message = ("Plik leży w podkatalogu, więc nie jest czytany — formularze muszą leżeć bezpośrednio w katalogu "
+               "jednostki. Przenieś go tam, jeśli to aktualny formularz.")
+    assert [(p.file, p.message) for p in result.warnings] == [("gmina/stare/3_hdr.xlsx", message),
+                                                            ("gmina/stare/2019/4_spotkania.XLSX", message)]
+    assert result.unit.hdr is None and result.unit.meetings is not None

@@ -107,3 +107,33 @@ def test_an_opendocument_file_that_is_not_a_plain_spreadsheet_is_named(
     _opendocument(folder / "3_hdr.ods", mimetype, extra)
     result = validate_unit(folder, EDITION, tmp_path)
     assert [(p.file, p.message) for p in result.errors] == [("forms/gmina/3_hdr.ods", message)]
+
+
+@pytest.mark.slow
+def test_an_ods_form_with_errors_gets_an_xlsx_marked_copy_that_can_come_back_in_its_place(tmp_path: Path) -> None:
+    from pipeline.report.feedback import SUMMARY_SHEET, feedback_copies
+
+    unit = tmp_path / "forms" / "gmina"
+    shutil.copytree(SAMPLE, unit)
+    book = openpyxl.load_workbook(unit / "3_hdr.xlsx")
+    book["Działania"]["N6"] = "w trakcie"  # not on the list
+    book.save(unit / "3_hdr.xlsx")
+    to_ods([unit / "3_hdr.xlsx"], unit, tmp_path / "profile")
+    (unit / "3_hdr.xlsx").unlink()
+    result = validate_unit(unit, EDITION, tmp_path)
+    assert [(p.file, p.sheet, p.cell) for p in result.errors] == [("forms/gmina/3_hdr.ods", "Działania", "N6")]
+    copies = feedback_copies(result.problems, {"forms/gmina/3_hdr.ods": unit / "3_hdr.ods"})
+    assert list(copies) == ["3_hdr_uwagi.xlsx"]
+    marked = tmp_path / "3_hdr_uwagi.xlsx"
+    marked.write_bytes(copies["3_hdr_uwagi.xlsx"])
+    returned = openpyxl.load_workbook(marked)
+    assert returned["Działania"]["N6"].fill.fgColor.rgb == "FFFFC7CE"
+    assert returned["Działania"]["N6"].comment.text.startswith("Do poprawy (Status): Tej wartości nie ma na liście.")
+    assert returned[SUMMARY_SHEET]["A2"].value.endswith(
+        "Formularz przysłano jako .ods, a ta kopia jest skoroszytem .xlsx: poprawiony plik zapisz jako 3_hdr.xlsx, "
+        "a dotychczasowy plik .ods usuń z katalogu jednostki.")
+    returned["Działania"]["N6"] = "w realizacji"
+    returned.save(unit / "3_hdr.xlsx")
+    (unit / "3_hdr.ods").unlink()
+    result = validate_unit(unit, EDITION, tmp_path)
+    assert (result.status, result.errors) == ("ok", [])

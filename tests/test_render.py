@@ -419,3 +419,100 @@ def test_style_pruning_follows_every_link_and_gives_up_on_what_it_cannot_know():
     assert referenced_styles('<w:p><w:pPr><w:pStyle w:val="Used"/></w:pPr></w:p>') == {"Used"}
     assert referenced_styles('<w:instrText> STYLEREF "Heading 1" </w:instrText>') is None
     assert referenced_styles('<w:pStyle w:val="{{ styl }}"/>') is None
+
+
+# ----------------------------------------------------------------------------- strict like the check; Writer's quotes
+
+def _templates_with(tmp_path: Path, template: str, paragraphs: list[str]) -> Path:
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    document = Document(folder / template)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(folder / template)
+    return folder
+
+
+@pytest.mark.parametrize("construct, paragraphs, variable", [
+    ("a branch this unit skips", ['{%p if jst.name == "nigdy" %}', "{{ nieznana_zmienna }}", "{%p endif %}"],
+     "nieznana_zmienna"),
+    ("a default filter", ["{{ nieznana_zmienna|default('') }}"], "nieznana_zmienna"),
+    ("an attribute with a default", ["{{ jst.nieznane_pole|default('—') }}"], "jst.nieznane_pole"),
+])
+def test_the_build_refuses_a_template_the_check_refuses_in_every_construct(
+        construct: str, paragraphs: list[str], variable: str, tmp_path: Path, edition) -> None:
+    """Jinja alone would render these without a word (the branch is not taken, default() hides
+    the name): the build takes the check's verdict, so both say the same at the same paragraph."""
+    from click.testing import CliRunner
+    from factories import write_unit
+
+    from pipeline.build import BuildOptions, build
+    from pipeline.cli import main
+
+    folder = _templates_with(tmp_path, "karta_jst.docx", paragraphs)
+    checked = CliRunner().invoke(main, ["templates", "check", "--templates", str(folder), "--edition", "2020"])
+    assert checked.exit_code == 1
+    [message] = [line.removeprefix("BŁĄD: ") for line in checked.output.splitlines()
+                 if line.startswith("BŁĄD: Szablon karta_jst.docx")]
+    assert f"nieznana zmienna „{variable}”" in message
+    write_unit(tmp_path / "forms" / "gmina", edition)
+    summary = build(BuildOptions(forms_dir=tmp_path / "forms", out_dir=tmp_path / "output", edition=edition,
+                                 templates_dir=folder, repo_root=tmp_path, pdf=False, jobs=1), echo=lambda _: None)
+    [unit] = summary.units
+    assert (unit["status"], unit["failure"]) == ("failed", f"Błąd szablonu: {message}")
+
+
+def test_quotes_written_as_references_inside_tags_render_and_pass_the_check(tmp_path: Path, edition, templates) -> None:
+    """What LibreOffice Writer saves: {{ jst.office_email or &apos;—&apos; }}."""
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    path = folder / "karta_jst.docx"
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    body = parts["word/document.xml"].decode("utf-8")
+    quoted = re.sub(r"\{\{[^}]*'[^}]*\}\}", lambda m: m[0].replace("'", "&apos;"), body)
+    assert quoted.count("&apos;") >= 2
+    parts["word/document.xml"] = quoted.replace('"', "&quot;", 0).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    from pipeline.template_check import check_templates
+
+    assert [i.message for i in check_templates(folder, edition) if i.severity == "error"] == []
+    unit = full_unit(edition, "good_practice")
+    spec = next(s for s in document_plan(unit, edition) if s.template == "karta_jst.docx")
+    context = build_context(spec, unit, edition)
+    assert docx_text(render_document(TemplateSet(folder), spec, context)) == docx_text(
+        render_document(templates, spec, context))
+
+
+@pytest.mark.slow
+def test_every_shipped_template_renders_the_same_after_a_libreoffice_writer_round_trip(tmp_path: Path, edition,
+                                                                                     templates) -> None:
+    """Open and save again in Writer (`soffice --convert-to docx`): the check passes and every
+    template renders the same text as the original (page-number fields aside), for the example
+    unit of every summary form."""
+    import subprocess
+
+    from pipeline.convert import find_soffice
+    from pipeline.template_check import check_templates, example_contexts
+
+    resaved = tmp_path / "zapisane-w-writerze"
+    sources = sorted(TEMPLATES.glob("*.docx"))
+    subprocess.run([find_soffice(), f"-env:UserInstallation={(tmp_path / 'profil').as_uri()}", "--headless",
+                    "--convert-to", "docx", "--outdir", str(resaved), *map(str, sources)],
+                   check=True, capture_output=True, timeout=300)
+    assert sorted(p.name for p in resaved.glob("*.docx")) == [p.name for p in sources]
+    assert any(b"&apos;" in zipfile.ZipFile(p).read("word/document.xml") for p in resaved.glob("*.docx"))
+    assert [i.message for i in check_templates(resaved, edition) if i.severity == "error"] == []
+    again = TemplateSet(resaved)
+    for name, context in sorted(example_contexts(edition).items()):
+        spec = next(s for code in SUMMARY_CODES for s in document_plan(full_unit(edition, code), edition)
+                    if s.template == name)
+        assert pages_unset(docx_text(again.get(name).render(context, spec))) == pages_unset(
+            docx_text(templates.get(name).render(context, spec))), name
+
+
+def pages_unset(text: str) -> str:
+    """Page-number fields keep the result their editor last computed ("Strona 4 z 4"); Word recomputes it."""
+    return re.sub(r"Strona \d+ z \d+", "Strona # z #", text)

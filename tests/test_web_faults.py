@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -9,6 +10,8 @@ import re
 import signal
 import sqlite3
 import threading
+import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +22,24 @@ from pipeline.validate import validate_unit
 
 pytestmark = pytest.mark.slow
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started by ``pid`` (Linux /proc), recursively."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in map(int, (task / "children").read_text().split()):
+                found |= {child} | descendants(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def keep_uploading(link: str, versions: list[bytes], answered: list[tuple[str, str]], stop: threading.Event) -> None:
@@ -57,8 +78,15 @@ def test_a_server_killed_during_uploads_leaves_no_half_written_form_and_a_consis
         while len(answered) < 1 and uploader.is_alive():
             uploader.join(0.05)
         threading.Event().wait(deadline)
+        children = descendants(server.process.pid)
+        assert len(children) >= 2  # the validation processes
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait()
+        for _ in range(200):  # no process of the server outlives it
+            if not any(alive(pid) for pid in children):
+                break
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in children)
         stop.set()
         uploader.join(60)
         assert answered, "no upload was answered before the kill"

@@ -71,7 +71,7 @@ def hdr_with_goal(valid: bytes, goal: str) -> bytes:
 THREE_MISTAKES = [
     "Arkusz HDR, komórka B8 (Cel główny): Pole obowiązkowe — uzupełnij je.",
     "Arkusz Działania, komórka F5 (Data zakończenia): Nie rozpoznano daty. Wpisz datę jako dzień.miesiąc.rok, np. 5.07.2020.",
-    "Arkusz Działania, komórka N5 (Status): Tej wartości nie ma na liście. Wybierz ją z listy rozwijanej. "
+    "Arkusz Działania, komórka N5 (Status): Tej wartości nie ma na liście. Wybierz wartość z listy rozwijanej. "
     "Dozwolone: planowane, w realizacji, zrealizowane, zaniechane.",
 ]
 

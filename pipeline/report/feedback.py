@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import zipfile
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ MAX_MARKED_CELLS = 500  # a problem naming a huge range marks only its first cel
 HEADERS = ["Lp.", "Arkusz", "Komórka", "Pole", "Opis problemu", "Wartość", "Rodzaj"]
 WIDTHS: list[float] = [6, 24, 11, 26, 64, 28, 13]
 HEADER_ROW = 4
+ODS_NOTE = (" Formularz przysłano jako .ods, a ta kopia jest skoroszytem .xlsx: poprawiony plik zapisz jako "
+            "{name}.xlsx, a dotychczasowy plik .ods usuń z katalogu jednostki.")
 RETURN_NOTE = (
     "Po poprawieniu wszystkich błędów zapisz plik i odeślij go koordynatorowi — ten arkusz, zaznaczenia "
     "i komentarze możesz zostawić, Teczka JST je pominie. Koordynator zapisuje poprawiony plik w miejsce "
@@ -211,7 +213,8 @@ def _summary(
         ws.cell(row=2, column=1),
         "Komórki z błędami są zaznaczone na czerwono, a z ostrzeżeniami na pomarańczowo; w każdej jest "
         "komentarz z opisem problemu. Kliknij adres w kolumnie „Komórka”, aby przejść do niej. "
-        + RETURN_NOTE.format(where=return_to or source.name),
+        + RETURN_NOTE.format(where=return_to or source.name)
+        + (ODS_NOTE.format(name=Path(return_to or source.name).stem) if source.suffix.lower() == ".ods" else ""),
     )
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
@@ -262,8 +265,41 @@ def _reason(exc: Exception, source: Path) -> str:
     return "plik jest uszkodzony albo ma nieobsługiwaną zawartość"
 
 
+_CELL_FORMATS = {date: "DD.MM.YYYY", time: "HH:MM"}
+
+
+def _workbook_from_opendocument(source: Path) -> Workbook:
+    """A form saved as .ods, as a plain workbook holding every value at its own cell (hidden
+    sheets stay hidden), so the marks land where the messages point; the copy is .xlsx."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    book = CalamineWorkbook.from_path(str(source))
+    wb = Workbook()
+    wb.remove(wb.worksheets[0])
+    for meta in book.sheets_metadata:
+        ws = wb.create_sheet(meta.name)
+        if meta.visible != SheetVisibleEnum.Visible:
+            ws.sheet_state = "hidden"
+        for r, row in enumerate(book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False), start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                cell = ws.cell(row=r, column=c)
+                if isinstance(value, str):
+                    set_text(cell, value)
+                    continue
+                cell.value = int(value) if isinstance(value, float) and value.is_integer() else value
+                if isinstance(value, datetime):
+                    cell.number_format = "DD.MM.YYYY HH:MM"
+                elif type(value) in _CELL_FORMATS:
+                    cell.number_format = _CELL_FORMATS[type(value)]
+    return wb
+
+
 def _open(source: Path) -> Workbook:
     try:
+        if source.suffix.lower() == ".ods":
+            return _workbook_from_opendocument(source)
         return load_workbook(source, rich_text=True, keep_vba=source.suffix.lower() == ".xlsm")
     except Exception as exc:  # openpyxl fails in many ways on damaged or foreign files
         raise FeedbackSourceError(

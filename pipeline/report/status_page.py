@@ -28,8 +28,9 @@ def e(value: Any) -> str:
 
 
 def href(path: str) -> str:
-    """A link from output/index.html to a file named relative to the repository root."""
-    parts = PurePosixPath(str(path).replace("\\", "/")).parts
+    """A link from output/index.html to a file named relative to the repository root. Paths are
+    POSIX: a backslash is part of a name (a unit folder "gmina\\b") and is percent-encoded."""
+    parts = PurePosixPath(str(path)).parts
     if parts and parts[0] == "/":
         return e("file://" + quote(str(PurePosixPath(*parts))))
     rel = list(parts[1:]) if parts and parts[0] == "output" else ["..", *parts]

@@ -288,7 +288,7 @@ class Site:
 
     def status_context(self) -> dict[str, Any]:
         teczka = self.teczka
-        units = [teczka.unit_view(unit) for unit in teczka.unit_ids()]
+        units = teczka.unit_views()
         last = {}
         for row in teczka.db.uploads():
             last[row["unit"]] = row["created"]
