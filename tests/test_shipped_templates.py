@@ -171,3 +171,15 @@ def test_the_shipped_templates_open_in_libreoffice(tmp_path, edited):
         assert pdf.exists(), name
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert EDITION.organiser in " ".join(text.split()), name
+
+
+@pytest.mark.slow
+def test_shipped_templates_edited_and_saved_again_by_writer_keep_their_promises(tmp_path):
+    edited = _edited_copies(tmp_path / "word")
+    writer = tmp_path / "writer"
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(writer),
+                    *map(str, sorted((tmp_path / "word").glob("*.docx")))], check=True, capture_output=True, timeout=300)
+    texts = assert_the_templates_keep_their_promises(writer)
+    for name, (heading, sentence) in edited.items():
+        assert heading in texts[name] and sentence in texts[name], name
