@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from documents_fixtures import TEST_TEMPLATES
 
 from pipeline.build import BuildOptions, build
 from pipeline.edition import load_edition
@@ -66,7 +67,7 @@ def build_small_run(root: Path) -> BuiltRun:
     (root / "output").mkdir()
     (root / "output" / FAILED).symlink_to(root / "elsewhere")  # leads out of output/: the unit fails
     options = BuildOptions(forms_dir=forms, out_dir=root / "output", edition=EDITION,
-                           templates_dir=ROOT / "templates", repo_root=root, pdf=False, html=False, jobs=2)
+                           templates_dir=TEST_TEMPLATES, repo_root=root, pdf=False, html=False, jobs=2)
     build(options, echo=lambda _: None)
     report = json.loads((root / "output" / "report.json").read_text(encoding="utf-8"))
     return BuiltRun(root, report)

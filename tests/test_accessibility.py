@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from documents_fixtures import TEST_TEMPLATES
 from playwright.sync_api import sync_playwright
 
 from pipeline.build import BuildOptions, build
@@ -32,7 +33,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The nine sample units built without PDFs (the pages do not depend on them)."""
     root = tmp_path_factory.mktemp("a11y")
     options = BuildOptions(forms_dir=ROOT / "forms", out_dir=root / "output", edition=load_edition("2020"),
-                           templates_dir=ROOT / "templates", repo_root=ROOT, pdf=False)
+                           templates_dir=TEST_TEMPLATES, repo_root=ROOT, pdf=False)
     build(options, echo=lambda _: None)
     return root / "output"
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from documents_fixtures import TEST_TEMPLATES
 from factories import unit_data, write_unit
 
 from pipeline.cli import main
 from pipeline.edition import DEFAULT_EDITION, load_edition
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 
 
 def teczka(*args: str, cwd: Path | None = None) -> tuple[int, str]:

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -228,7 +229,7 @@ def test_a_returned_marked_copy_is_read_like_the_original_and_the_bundle_gets_a_
 
     def run() -> dict:
         build(BuildOptions(forms_dir=forms, out_dir=out, edition=edition, repo_root=tmp_path, pdf=False, jobs=1,
-                           templates_dir=Path(__file__).parent.parent / "templates"), echo=lambda _: None)
+                           templates_dir=TEST_TEMPLATES), echo=lambda _: None)
         return json.loads((out / "report.json").read_text(encoding="utf-8"))["units"][0]
 
     assert run()["feedback"] == ["output/gmina-x/uwagi/3_hdr_uwagi.xlsx"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 
 from pipeline.build import BuildOptions, build
 from pipeline.convert import find_soffice
@@ -30,7 +31,7 @@ def to_ods(sources: list[Path], out_dir: Path, profile: Path) -> None:
 
 def build_docs(forms: Path, out: Path) -> dict:
     build(BuildOptions(forms_dir=forms, out_dir=out, edition=EDITION, repo_root=forms.parent, pdf=False, jobs=1,
-                       templates_dir=ROOT / "templates"), echo=lambda _: None)
+                       templates_dir=TEST_TEMPLATES), echo=lambda _: None)
     return json.loads((out / "report.json").read_text(encoding="utf-8"))["units"][0]
 
 

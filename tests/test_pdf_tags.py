@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from factories import write_unit
 
 from pipeline.build import BuildOptions, build
@@ -33,7 +34,7 @@ def unit(tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("tags")
     folder = write_unit(root / "forms" / "gmina", EDITION)
     build(BuildOptions(forms_dir=root / "forms", out_dir=root / "output", edition=EDITION,
-                       templates_dir=ROOT / "templates", repo_root=root), echo=lambda _: None)
+                       templates_dir=TEST_TEMPLATES, repo_root=root), echo=lambda _: None)
     report = json.loads((root / "output" / "report.json").read_text(encoding="utf-8"))
     assert report["units"][0]["status"] == "ok", report["units"][0]
     specs = {spec.name.removesuffix(".docx"): spec for spec in document_plan(validate_unit(folder, EDITION).unit, EDITION)}

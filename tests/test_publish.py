@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from documents_fixtures import full_unit
+from documents_fixtures import TEST_TEMPLATES, full_unit
 from lxml import html as lxml_html
 
 from pipeline.edition import load_edition
@@ -33,7 +33,7 @@ def pandoc():
 
 @pytest.fixture(scope="module")
 def pages(edition, pandoc):
-    templates = TemplateSet(ROOT / "templates")
+    templates = TemplateSet(TEST_TEMPLATES)
     return {code: summary_html(full_unit(edition, code), edition, templates, pandoc) for code in SUMMARY_CODES}
 
 
@@ -120,21 +120,21 @@ def test_a_document_without_a_title_paragraph_gets_its_title_as_the_heading():
 def test_the_logo_strip_is_shown_on_the_publication_page_with_its_text_alternative(edition, pandoc, tmp_path):
     from test_render import _png
 
-    shutil.copytree(ROOT / "templates", tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
+    shutil.copytree(TEST_TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
     (tmp_path / "templates" / "logo").mkdir()
     (tmp_path / "templates" / "logo" / "pasek.png").write_bytes(_png(40, 5))
     page = summary_html(full_unit(edition), edition, TemplateSet(tmp_path / "templates"), pandoc)
     images = lxml_html.fromstring(page).find(".//header").findall(".//img")
     assert len(images) == 1 and images[0].get("alt") == edition.logo_alt
     assert images[0].get("src").startswith("data:image/png;base64,")
-    plain = summary_html(full_unit(edition), edition, TemplateSet(ROOT / "templates"), pandoc)
+    plain = summary_html(full_unit(edition), edition, TemplateSet(TEST_TEMPLATES), pandoc)
     assert "<img" not in plain
 
 
 def test_a_document_pandoc_cannot_read_is_a_clear_error_and_the_next_one_converts(edition, pandoc, pages):
     with pytest.raises(PandocError, match="pandoc nie przekształcił dokumentu"):
         pandoc.to_html(b"to nie jest dokument Word")
-    again = summary_html(full_unit(edition), edition, TemplateSet(ROOT / "templates"), pandoc)
+    again = summary_html(full_unit(edition), edition, TemplateSet(TEST_TEMPLATES), pandoc)
     assert again == pages["good_practice"]
 
 
@@ -148,7 +148,7 @@ def test_a_reportage_names_an_interviewee_from_outside_the_team_only_with_their_
     outsider = "Jan Kowalczyk"  # a school director, not in the JST team
     data["summary"]["reportage"].update(interviewee=outsider, interviewee_consent=consent,
                                         ending=f"— Dane to dopiero początek — mówi {outsider}.")
-    page = summary_html(unit_from_data(data, edition), edition, TemplateSet(ROOT / "templates"), pandoc)
+    page = summary_html(unit_from_data(data, edition), edition, TemplateSet(TEST_TEMPLATES), pandoc)
     assert (outsider in page) is shown
     assert (NAME_OMITTED in page) is not shown
     if not shown:
