@@ -626,8 +626,10 @@ def test_every_shipped_template_renders_the_same_after_a_libreoffice_writer_roun
     for name, context in sorted(example_contexts(edition).items()):
         spec = next(s for code in SUMMARY_CODES for s in document_plan(full_unit(edition, code), edition)
                     if s.template == name)
-        assert pages_unset(docx_text(again.get(name).render(context, spec))) == pages_unset(
-            docx_text(templates.get(name).render(context, spec))), name
+        def visible(document: bytes) -> str:  # Writer drops a space ending a line ("Sporządził(a): " + a tab)
+            return "\n".join(line.rstrip() for line in pages_unset(docx_text(document)).split("\n"))
+
+        assert visible(again.get(name).render(context, spec)) == visible(templates.get(name).render(context, spec)), name
 
 
 def pages_unset(text: str) -> str:
