@@ -8,7 +8,7 @@ FORMS ?= forms
 OUT ?= output
 
 .DEFAULT_GOAL := help
-.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps serve
+.PHONY: help documents preview forms samples validate test test-fast lint bench clean system-deps serve
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ system-deps: ## Install LibreOffice and fonts when missing (needs root), or say 
 # could not start or had to stop.
 documents: $(STAMP) system-deps ## Build every unit under forms/ into output/ (the main job)
 	@$(BIN)/teczka build --forms $(FORMS) --out $(OUT)
+
+preview: $(STAMP) system-deps ## Preview the templates with sample data (output/podglad/index.html)
+	@$(BIN)/teczka templates preview --out $(OUT)/podglad
 
 forms: $(STAMP) ## Regenerate the blank forms in forms/puste/
 	@$(BIN)/teczka forms --out $(FORMS)/puste

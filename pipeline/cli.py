@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from pipeline import __version__, api
+from pipeline import __version__, api, preview, shipped
 from pipeline.cli_polish import install as install_polish
 from pipeline.console import BuildConsole, mask_problem, masked_report
 from pipeline.edition import DEFAULT_EDITION, load_edition
@@ -216,14 +216,57 @@ def templates_group() -> None:
 @edition_option
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str) -> None:
-    """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
+    """Sprawdź szablony: znaczniki, zmienne i to, co Word robi ze znacznikami (cudzysłowy, formatowanie, czcionki)."""
     issues = api.check_templates(templates_dir, load_edition(edition_id))
     if issues:
         click.echo(api.format_issues(issues))
     errors = [i for i in issues if i.severity == "error"]
     click.echo(f"Szablony: {'błędy: ' + str(len(errors)) if errors else 'w porządku'}"
                f" (ostrzeżenia: {len(issues) - len(errors)}).")
+    if differing := shipped.differing(templates_dir):
+        click.echo(f"Różnią się od wersji dostarczonych z programem (zmiany koordynatora): {', '.join(differing)}.")
     sys.exit(1 if errors else 0)
+
+
+@templates_group.command("restore")
+@click.argument("names", nargs=-1, required=True, metavar="SZABLON...")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
+@user_errors
+def templates_restore_command(names: tuple[str, ...], templates_dir: Path) -> None:
+    """Przywróć wersję szablonu dostarczoną z programem (obecny plik trafi do templates/poprzednie/)."""
+    for name in names:
+        changed, kept = shipped.restore(templates_dir, name)
+        click.echo(f"{name}: przywrócono wersję dostarczoną z programem"
+                   + (f"; poprzedni plik zachowano jako {kept}." if kept else ".") if changed
+                   else f"{name}: jest już w wersji dostarczonej z programem.")
+
+
+@templates_group.command("preview")
+@click.argument("names", nargs=-1, metavar="[SZABLON]...")
+@click.option("--units", "unit_ids", multiple=True, metavar="JEDNOSTKA",
+              help="Jednostka z katalogu --forms, której dane pokazać (można powtórzyć; domyślnie dane przykładowe "
+                   "wypełniające każde pole).")
+@click.option("--compare", is_flag=True, help="Pokaż każdą stronę przed (ostatni zaakceptowany podgląd) i po; "
+              "zaznacz zmienione.")
+@click.option("--accept", is_flag=True, help="Ten podgląd staje się wzorcem do porównań (--compare).")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms"),
+              show_default=True, help="Katalog z formularzami jednostek (dla --units).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("output/podglad"),
+              show_default=True, help="Katalog podglądu.")
+@edition_option
+@user_errors
+def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...], compare: bool, accept: bool,
+                              templates_dir: Path, forms_dir: Path, out_dir: Path, edition_id: str) -> None:
+    """Pokaż szablony wypełnione danymi: strony PDF i PNG oraz strona HTML (output/podglad/index.html)."""
+    edition = load_edition(edition_id)
+    units = preview.load_units(forms_dir, list(unit_ids), edition) if unit_ids else None
+    result = preview.make_preview(templates_dir, edition, out_dir, names=list(names) or None, units=units,
+                                  compare=compare, accept=accept)
+    click.echo("\n".join(preview.preview_summary(result)))
+    sys.exit(1 if any(doc.error for doc in result.documents) else 0)
 
 
 def _print_unit(result: api.UnitReport) -> None:
