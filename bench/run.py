@@ -40,6 +40,7 @@ from pipeline.validate import discover_units, form_files, validate_unit  # noqa:
 
 EDITION = load_edition("2022")
 TEMPLATES = ROOT / "templates"
+TEMPLATE_SET = TemplateSet(TEMPLATES)
 WORK = ROOT / "bench" / ".work"
 NATIONAL_UNITS = 2807
 
@@ -129,6 +130,56 @@ def bench_pdf(forms: Path, naive_docs: int, pool_docs: int) -> dict[str, float]:
             "naive_s": naive, "pool_s": pool}
 
 
+def bench_html_document(forms: Path, sample: int) -> dict[str, float]:
+    """One summary to HTML: a pandoc process per document (the naive way) against the warm
+    `pandoc lua` process the build keeps per worker."""
+    import pypandoc
+
+    from pipeline.publish import Pandoc, publication_unit
+
+    summaries = []
+    for folder in discover_units(forms):
+        unit = validate_unit(folder, EDITION).unit
+        if unit.summary is None:
+            continue
+        public = publication_unit(unit)
+        spec = document_plan(public, EDITION)[-1]
+        summaries.append(render_document(TEMPLATE_SET, spec, build_context(spec, public, EDITION)))
+        if len(summaries) == sample:
+            break
+    if not summaries:
+        raise SystemExit(f"no valid summary among the demo units in {forms}: delete the folder to regenerate it")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for index, data in enumerate(summaries):
+            paths.append(Path(tmp) / f"{index}.docx")
+            paths[-1].write_bytes(data)
+        started = time.perf_counter()
+        for path in paths:
+            subprocess.run([pypandoc.get_pandoc_path(), str(path), "-f", "docx+styles", "-t", "html5"],
+                           check=True, capture_output=True)
+        naive = (time.perf_counter() - started) / len(paths)
+    pandoc = Pandoc()
+    pandoc.to_html(summaries[0])  # start-up is paid once per worker, not per document
+    started = time.perf_counter()
+    for data in summaries:
+        pandoc.to_html(data)
+    warm = (time.perf_counter() - started) / len(summaries)
+    pandoc.close()
+    return {"documents": len(summaries), "naive_ms": naive * 1000, "warm_ms": warm * 1000}
+
+
+def bench_html_build(forms: Path, rounds: int = 2) -> dict[str, float]:
+    """`teczka build --no-pdf` with and without HTML on the same units, alternating, best of each."""
+    without, with_html = [], []
+    for _ in range(rounds):
+        for extra, times in ((("--no-html",), without), ((), with_html)):
+            out = WORK / "out-html"
+            shutil.rmtree(out, ignore_errors=True)
+            times.append(timed_build(forms, out, "--no-pdf", *extra).seconds)
+    return {"without": min(without), "with": min(with_html)}
+
+
 def _process_tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -197,6 +248,8 @@ def main() -> None:
     parser.add_argument("--national", action="store_true", help=f"also run {NATIONAL_UNITS} units end to end")
     parser.add_argument("--national-no-pdf", action="store_true",
                         help=f"also run {NATIONAL_UNITS} units without PDF/HTML, and again with nothing changed")
+    parser.add_argument("--html-units", type=int, default=300, help="units of the HTML cost comparison")
+    parser.add_argument("--only-html", action="store_true", help="measure only what the publication HTML costs")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args()
     soffice = subprocess.run(["soffice", "--version"], capture_output=True, text=True).stdout.strip()
@@ -207,6 +260,12 @@ def main() -> None:
         lines.append(text)
 
     print("preparing input …")
+    html_forms = demo_forms(args.html_units)
+    html_doc = bench_html_document(html_forms, 30)
+    html_build = bench_html_build(html_forms)
+    if args.only_html:
+        _say_html(say, args.html_units, html_doc, html_build)
+        return _record(args, lines)
     forms = demo_forms(args.units)
     reading = bench_reading(forms, 20)
     docx = bench_docx(forms, min(args.units, 40))
@@ -244,7 +303,20 @@ def main() -> None:
         full = timed_build(national, out)
         say(f"- **{NATIONAL_UNITS} units end to end** with PDF/A, HTML and bundles: {full.seconds / 60:.1f} min, "
             f"{memory(full)}")
+    _say_html(say, args.html_units, html_doc, html_build)
+    _record(args, lines)
+
+
+def _say_html(say, units: int, document: dict[str, float], build: dict[str, float]) -> None:
+    say(f"- summary → HTML, one document ({document['documents']} documents): {document['naive_ms']:.1f} ms "
+        f"(one pandoc process per document) vs {document['warm_ms']:.1f} ms (warm `pandoc lua`), "
+        f"{document['naive_ms'] / document['warm_ms']:.1f}×")
+    say(f"- `teczka build --no-pdf`, {units} units, best of 2 each, alternating: {build['without']:.1f} s without HTML, "
+        f"{build['with']:.1f} s with HTML: **{build['with'] / build['without']:.2f}×** (target ≤ 1.5×)")
     say("")
+
+
+def _record(args, lines: list[str]) -> None:
     if not args.no_record:
         results = ROOT / "bench" / "RESULTS.md"
         header = "" if results.exists() else "# Benchmark results\n\nAppended by `make bench` (`python bench/run.py`).\n\n"

@@ -239,6 +239,35 @@ def _hash_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, i
     return digest.hexdigest(), size
 
 
+INVENTORY_NAME = "spis.txt"
+_KINDS = {".docx": "dokument Word", ".pdf": "PDF/A do archiwum",
+          ".html": "wersja do publikacji (bez adresów e-mail i numerów telefonów)", ".xlsx": "formularz Excel"}
+
+
+def inventory_text(unit: str, terc: str, edition: str, entries: Sequence[BundleEntry],
+                   titles: dict[str, str]) -> bytes:
+    """``spis.txt``: what the bundle holds, in Polish, one line per file (``titles`` maps an entry
+    name to the document's title; the kind of file is told by its extension)."""
+    lines = [f"Paczka dla Ośrodka Rozwoju Edukacji: {unit} (TERC {terc})", f"Edycja programu: {edition}", ""]
+    for folder, heading in (("dokumenty/", "Dokumenty:"), ("formularze/", "Formularze wypełnione przez JST:")):
+        names = sorted(e.name for e in entries if e.name.startswith(folder))
+        if names:
+            lines.append(heading)
+            for name in names:
+                kind = _KINDS.get(Path(name).suffix.lower(), "plik")
+                title = titles.get(name)
+                lines.append(f"  {name} — {title + ', ' if title else ''}{kind}")
+            lines.append("")
+    lines.append(f"{MANIFEST_NAME} — lista plików z sumami kontrolnymi SHA-256 (sprawdza ją polecenie teczka verify)")
+    lines.append(f"{INVENTORY_NAME} — ten spis")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")  # CRLF: opens right in Notepad as well
+
+
+def bundle_prefix(teryt: str, name: str) -> str:
+    """What starts every file name inside a unit's bundle: "0614011_pulawy" (whose it is)."""
+    return bundle_file_name(teryt, name).removesuffix(".zip")
+
+
 def bundle_unit_id(path: Path) -> str | None:
     """The unit id a bundle's manifest names, or None when it cannot be read (never raises)."""
     try:

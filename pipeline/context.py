@@ -21,6 +21,7 @@ from pipeline.models import (
     Meeting,
     MeetingsForm,
     SummaryForm,
+    Unit,
     UnitCardForm,
 )
 from pipeline.polish import (
@@ -46,7 +47,8 @@ EN_DASH = "\u2013"
 def common_context(spec: DocumentSpec, card: UnitCardForm, edition: Edition) -> dict[str, Any]:
     jst = card.jst
     area = edition.area_by_choice(card.area_choice.area)
-    team = [{"number": i, "name": m.name, "position": m.position, "email": m.email, "phone": m.phone}
+    team = [{"number": i, "name": m.name, "position": m.position, "email": m.email, "phone": m.phone,
+             "contact": "\n".join(part for part in (m.email, m.phone) if part)}
             for i, m in enumerate(card.team, start=1)]
     advisers = []
     for i, a in enumerate(card.advisers, start=1):
@@ -56,7 +58,7 @@ def common_context(spec: DocumentSpec, card: UnitCardForm, edition: Edition) -> 
     return {
         "programme": {
             "project_title": edition.project_title, "organiser": edition.organiser,
-            "cofinancing": edition.cofinancing, "edition_id": edition.id, "edition_name": edition.name,
+            "cofinancing": edition.cofinancing, "logo_alt": edition.logo_alt, "edition_id": edition.id, "edition_name": edition.name,
             "edition_short": edition.short_name, "edition_period": format_date_range(edition.start, edition.end),
         },
         "document": {
@@ -77,10 +79,12 @@ def common_context(spec: DocumentSpec, card: UnitCardForm, edition: Edition) -> 
 
 def card_context(card: UnitCardForm, diagnosis: DiagnosisForm | None) -> dict[str, Any]:
     choice = card.area_choice
+    lead = card.team[0] if card.team else None
     context: dict[str, Any] = {
         "area_choice": {"area": choice.area, "justification": choice.justification,
                         "chosen_on": format_date(choice.chosen_on)},
         "diagnosis": None,
+        "prepared_by": f"{lead.name}, {lead.position}" if lead else "",
     }
     form = diagnosis
     if form is not None:
@@ -103,7 +107,9 @@ def card_context(card: UnitCardForm, diagnosis: DiagnosisForm | None) -> dict[st
 
 
 # ----------------------------------------------------------------------------- HDR
-def hdr_context(card: UnitCardForm, diagnosis: DiagnosisForm, form: HdrForm) -> dict[str, Any]:
+def hdr_context(card: UnitCardForm, diagnosis: DiagnosisForm, form: HdrForm,
+                status: tuple[date, str]) -> dict[str, Any]:
+    """``status``: the day the action statuses describe and where it comes from (``status_date``)."""
     info = form.info
     goals_by_priority: dict[int, list[dict[str, Any]]] = {}
     for goal in sorted(form.goals, key=lambda g: _goal_key(g.number)):
@@ -120,10 +126,12 @@ def hdr_context(card: UnitCardForm, diagnosis: DiagnosisForm, form: HdrForm) -> 
     lead = card.team[0] if card.team else None
     signatures = ([{"role": f"Lider zespołu JST\n{lead.position}", "name": lead.name}] if lead else [])
     signatures += [{"role": _capitalise(a.role), "name": a.name} for a in card.advisers]
+    status_on, status_source = status
     return {
         "hdr": {"period_start": format_date(info.period_start), "period_end": format_date(info.period_end),
                 "period": format_date_range(info.period_start, info.period_end),
-                "adopted_on": format_date(info.adopted_on), "main_goal": info.main_goal, "version": info.version},
+                "adopted_on": format_date(info.adopted_on), "main_goal": info.main_goal, "version": info.version,
+                "status_on": format_date(status_on), "status_source": status_source},
         "priorities": priorities,
         "actions": [_action(a) for a in actions],
         "actions_cost_total": format_amount(sum(costs, Decimal(0))) if costs else "",
@@ -133,6 +141,18 @@ def hdr_context(card: UnitCardForm, diagnosis: DiagnosisForm, form: HdrForm) -> 
                        for i, d in enumerate(form.directions, start=1)],
         "signatures": signatures,
     }
+
+
+def status_date(unit: Unit) -> tuple[date, str]:
+    """The day the HDR's action statuses describe, and where that day comes from. The forms keep no
+    date of a status change, so: the summary's date when there is a summary, else the last meeting's,
+    else the HDR's adoption."""
+    if unit.summary is not None:
+        return unit.summary.info.submitted_on, "data podsumowania"
+    if unit.meetings is not None and unit.meetings.meetings:
+        return max(m.held_on for m in unit.meetings.meetings), "data ostatniego spotkania"
+    assert unit.hdr is not None
+    return unit.hdr.info.adopted_on, "data przyjęcia HDR"
 
 
 def _goal_key(number: str) -> tuple:
@@ -191,7 +211,8 @@ def _meetings_count(n: int, adjective: tuple[str, str, str] = ("doradcze", "dora
     return count(n, f"spotkanie {adjective[0]}", f"spotkania {adjective[1]}", f"spotkań {adjective[2]}")
 
 
-def meetings_context(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
+def meetings_context(form: MeetingsForm, edition: Edition, team: list[str]) -> dict[str, Any]:
+    """``team``: the names of the JST team (the card), to name who was absent from each meeting."""
     meetings = sorted(form.meetings, key=lambda m: (m.held_on, m.starts_at, m.number))
     tasks: dict[int, list[dict[str, Any]]] = {}
     for task in sorted(form.tasks, key=lambda t: (t.meeting, t.due)):
@@ -226,14 +247,16 @@ def meetings_context(form: MeetingsForm, edition: Edition) -> dict[str, Any]:
             "hours_text": format_hours(total_hours), "rows": rows, "sentence": sentence,
             "period": format_date_range(meetings[0].held_on, meetings[-1].held_on) if meetings else "",
         },
-        "meetings": [_meeting(m, edition, tasks.get(m.number, [])) for m in meetings],
+        "meetings": [_meeting(m, edition, tasks.get(m.number, []), team) for m in meetings],
     }
 
 
-def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]], team: list[str]) -> dict[str, Any]:
     form = edition.meeting_form(m.form)
     remote = bool(form and form.remote)
     jst_people, advisers = split_names(m.jst_participants), split_names(m.advisers)
+    present = {name.casefold() for name in jst_people}
+    absent = [name for name in team if name.casefold() not in present]
     return {
         "number": m.number, "date": format_date(m.held_on), "date_numeric": format_date_numeric(m.held_on),
         "starts_at": format_time(m.starts_at), "ends_at": format_time(m.ends_at),
@@ -244,7 +267,7 @@ def _meeting(m: Meeting, edition: Edition, tasks: list[dict[str, Any]]) -> dict[
         "advisers": advisers, "advisers_text": "\n".join(advisers), "others": m.others,
         "stage_number": m.stage, "stage_name": edition.stages[m.stage - 1], "goal": m.goal, "topics": m.topics,
         "findings": m.findings, "tasks": tasks, "next_meeting": format_date(m.next_meeting) or None,
-        "recorded_by": m.recorded_by,
+        "recorded_by": m.recorded_by, "absent": absent, "absent_text": ", ".join(absent) or "wszyscy obecni",
     }
 
 
@@ -265,7 +288,7 @@ def summary_context(summary: SummaryForm, edition: Edition) -> dict[str, Any]:
                    "questions": getattr(r, f"{stage.code}_questions"), "synthesis": getattr(r, f"{stage.code}_synthesis")}
                   for i, stage in enumerate(edition.reflection_stages, start=1)]
         context["reflection"] = {"discussion_on": format_date(r.discussion_on), "moderator": r.moderator, "aim": r.aim,
-                                 "stages": stages, "conclusions": r.conclusions}
+                                 "participants": r.participants, "stages": stages, "conclusions": r.conclusions}
     elif code == "reportage" and summary.reportage is not None:
         reportage = summary.reportage.model_dump()
         reportage["interview"] = [{"number": i, "question": q.question, "answer": q.answer}

@@ -52,7 +52,9 @@ __all__ = ["PDFA_FILTER", "ConversionJob", "ConversionResult", "ConverterUnavail
            "PdfConverter", "find_soffice"]
 
 #: ``--convert-to`` argument giving PDF/A-2b (JSON filter options, LibreOffice >= 7.4).
-PDFA_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+PDFA_FILTER = ('pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
+               '"PDFUACompliance":{"type":"boolean","value":"true"},'
+               '"UseTaggedPDF":{"type":"boolean","value":"true"}}')  # PDF/A-2b and PDF/UA-1, tagged
 INSTALL_COMMAND = ("apt-get install -y --no-install-recommends "
                    "libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito")
 BATCH_SIZE = 50

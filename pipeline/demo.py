@@ -125,7 +125,8 @@ def synthetic_unit(index: int, seed: int, edition: Edition) -> dict[str, Any]:
         summary["reflection"] = {k: _text(rng, 2) for k in (
             "aim", "objective_questions", "objective_synthesis", "reflective_questions", "reflective_synthesis",
             "interpretive_questions", "interpretive_synthesis", "decisional_questions", "decisional_synthesis",
-            "conclusions")} | {"discussion_on": (end - timedelta(days=10)).isoformat(), "moderator": advisers[1]["name"]}
+            "conclusions")} | {"discussion_on": (end - timedelta(days=10)).isoformat(), "moderator": advisers[1]["name"],
+                               "participants": "\n".join(f"{m['name']}, {m['position']}" for m in team)}
     else:
         summary["reportage"] = {k: _text(rng, 3) for k in ("lead", "opening_scene", "background", "course", "effects",
                                                           "ending")} | {"interviewee": team[0]["name"],

@@ -20,6 +20,7 @@ from pipeline.context import (
     common_context,
     hdr_context,
     meetings_context,
+    status_date,
     summary_context,
 )
 from pipeline.edition import Edition
@@ -110,7 +111,8 @@ DOCUMENTS: tuple[Document, ...] = (
         needs="karta + diagnoza + HDR", keywords=("HDR", "harmonogram działań rozwojowych"),
         required_keys=_COMMON | {"area", "team_text", "advisers_text", "hdr", "priorities", "actions", "timeline",
                                  "risks", "directions", "signatures"},
-        context=lambda unit, edition: hdr_context(need(unit.card), need(unit.diagnosis), need(unit.hdr)),
+        context=lambda unit, edition: hdr_context(need(unit.card), need(unit.diagnosis), need(unit.hdr),
+                                                  status_date(unit)),
         applies=lambda unit, edition: unit.diagnosis is not None and unit.hdr is not None,
         dated=lambda unit: need(unit.hdr).info.adopted_on,
     ),
@@ -118,7 +120,8 @@ DOCUMENTS: tuple[Document, ...] = (
         output="spotkania.docx", template="spotkania.docx", heading="Notatki ze spotkań doradczych",
         needs="karta + spotkania", keywords=("spotkania doradcze", "notatki"),
         required_keys=_COMMON | {"meetings_summary", "meetings"},
-        context=lambda unit, edition: meetings_context(need(unit.meetings), edition),
+        context=lambda unit, edition: meetings_context(need(unit.meetings), edition,
+                                                       [member.name for member in need(unit.card).team]),
         applies=lambda unit, edition: bool(unit.meetings and unit.meetings.meetings),
         dated=lambda unit: max(m.held_on for m in need(unit.meetings).meetings),
     ),

@@ -18,6 +18,7 @@ from pipeline.errors import UsageError
 from pipeline.teryt import UNIT_TYPES, VOIVODESHIPS
 
 EDITIONS_DIR = Path(__file__).parent / "editions"
+CONSENT = ("tak", "nie")  # a person's consent to publication of their name (minireportaż)
 DEFAULT_EDITION = "2020"
 
 
@@ -76,6 +77,7 @@ class Edition(_Closed):
     project_title: str
     organiser: str
     cofinancing: str
+    logo_alt: str  # text alternative of the coordinator's logo strip (templates/logo/pasek.png)
     stages: tuple[str, ...] = Field(min_length=5, max_length=5)
     reflection_stages: tuple[ReflectionStage, ...] = Field(min_length=4, max_length=4)
     action_statuses: tuple[str, ...]
@@ -130,6 +132,8 @@ class Edition(_Closed):
                 return self.action_statuses
             case "need_recipients":
                 return self.need_recipients
+            case "consent":
+                return CONSENT
             case "stages":
                 return tuple(f"{i}. {s}" for i, s in enumerate(self.stages, start=1))
         raise KeyError(list_name)

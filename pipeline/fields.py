@@ -36,11 +36,17 @@ class FormField:
 # -- parsing helpers --------------------------------------------------------------------
 
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_NO_BREAK = frozenset("\u00a0\u2007\u202f")
+
+
+def _one_space(match: re.Match) -> str:
+    """A run of spaces becomes one; a no-break space a team typed ("4 300", "2020 r.") stays one."""
+    return "\u00a0" if set(match[0]) <= _NO_BREAK else " "
 
 
 def _clean_line(value: Any) -> Any:
     if isinstance(value, str):
-        value = _SPACES.sub(" ", value).strip()
+        value = _SPACES.sub(_one_space, value).strip()
         return value or None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -51,7 +57,7 @@ def _clean_line(value: Any) -> Any:
 
 def _clean_paragraphs(value: Any) -> Any:
     if isinstance(value, str):
-        lines = [_SPACES.sub(" ", line).strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        lines = [_SPACES.sub(_one_space, line).strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
         text = "\n".join(lines).strip("\n")
         text = re.sub(r"\n{3,}", "\n\n", text)
         return text or None

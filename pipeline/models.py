@@ -242,6 +242,7 @@ class GoodPractice(SheetModel):
 class Reflection(SheetModel):
     discussion_on: Annotated[PlDate, FormField("Data dyskusji", "Kiedy odbyła się dyskusja zogniskowana.", 16)]
     moderator: Annotated[Text, FormField("Moderator", "Kto prowadził dyskusję.", 30)]
+    participants: Annotated[LongText, FormField("Uczestnicy dyskusji", "Imię, nazwisko i funkcja każdego uczestnika, każdy w nowym wierszu (Alt+Enter).", 50)]
     aim: Annotated[LongText, FormField("Cel dyskusji", "Cel racjonalny i doświadczeniowy.", 70)]
     objective_questions: Annotated[LongText, FormField("1. Etap obiektywny — pytania kluczowe", "Pytania o fakty: co się wydarzyło, co zrobiono.", 70)]
     objective_synthesis: Annotated[LongText, FormField("1. Etap obiektywny — synteza", "", 70)]
@@ -263,6 +264,7 @@ class Reportage(SheetModel):
     ending: Annotated[LongText, FormField("Zakończenie", "Puenta.", 70)]
     interviewee: Annotated[Text, FormField("Rozmówca", "Imię i nazwisko osoby, z którą przeprowadzono wywiad.", 40)]
     interviewee_role: Annotated[Text, FormField("Funkcja rozmówcy", "Np. sekretarz gminy, dyrektor szkoły.", 40)]
+    interviewee_consent: Annotated[Text | None, FormField("Zgoda rozmówcy na publikację", "Tylko dla rozmówcy spoza zespołu JST: „tak”, jeśli zgodził(a) się na podanie imienia i nazwiska w publikacji; bez zgody publikacja je pominie.", 18, choices="consent")] = None
 
 
 class InterviewItem(SheetModel):

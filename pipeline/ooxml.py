@@ -8,11 +8,14 @@ rendered ``word/document.xml``; user text always goes through ``xml_text`` first
 from __future__ import annotations
 
 import re
+import struct
 from datetime import date
 from xml.sax.saxutils import escape as _xml_escape
 
 from lxml import etree
 from markupsafe import Markup, escape
+
+from pipeline.polish import typography
 
 # XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
 # garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
@@ -33,10 +36,11 @@ _LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
 def xml_text(value: object) -> Markup:
-    """A value as escaped XML text for a <w:t>. Braces become character references, so nothing a
+    """A value as escaped XML text for a <w:t>, with no-break spaces where a line must not break
+    (``polish.typography``). Braces become character references, so nothing a
     user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
     line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
-    text = str(escape(xml_safe_text(str(value))))
+    text = str(escape(typography(xml_safe_text(str(value)))))
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
     if "\n" in text:
@@ -94,7 +98,9 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     """Filter ``tabela_harmonogramu``: the HDR timeline as a native Word table.
 
     One row per action, one column per month; a month cell is shaded where the action runs.
-    The header row repeats on every page and rows never split across pages.
+    The action's term is written under its name: the text alternative of the shading, for a
+    screen reader and for a black-and-white print. The header row repeats on every page and rows
+    never split across pages.
     """
     months, rows = timeline["months"], timeline["rows"]
     total = int(float(width_cm) * TWIPS_PER_CM)
@@ -121,18 +127,90 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     out = [
         f'<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:tblBorders>{borders}</w:tblBorders>'
         f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
-        f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/></w:tblPr>'
+        f'<w:right w:w="45" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000"/>'
+        '<w:tblCaption w:val="Harmonogram w czasie"/><w:tblDescription w:val="Każdy wiersz to działanie HDR '
+        'z terminem od–do; zacieniowane kolumny to miesiące, w których działanie trwa."/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>",
         f'<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{"".join(head)}</w:tr>',
     ]
     for index, row in enumerate(rows):
         zebra = _ZEBRA_FILL if index % 2 else None
         cells = [_cell(number_w, str(xml_text(row["number"])), fill=zebra, center=True),
-                 _cell(name_w, str(xml_text(row["name"])), fill=zebra)]
+                 _cell(name_w, f'{xml_text(row["name"])}{_LINE_BREAK}{xml_text(row["term"])}', fill=zebra)]
         cells += [_cell(month_w, "", fill=fill if flag else zebra) for flag in row["flags"]]
         out.append(f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{"".join(cells)}</w:tr>')
     out.append("</w:tbl>")
     return Markup("".join(out))
+
+
+# --------------------------------------------------------------------------- logo strip
+LOGO_REL_ID = "rIdTeczkaPasek"
+LOGO_MEDIA = "word/media/teczka_pasek.png"
+LOGO_MAX_CM = (16.0, 1.6)  # width, height: the strip is scaled to fit, keeping its proportions
+EMU_PER_CM = 360000
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+
+
+class LogoError(ValueError):
+    """The coordinator's logo file is not a PNG image."""
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise LogoError("to nie jest obraz PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    if not width or not height:
+        raise LogoError("obraz ma zerowy rozmiar")
+    return width, height
+
+
+def logo_extent(data: bytes) -> tuple[int, int]:
+    """The strip's size on the page in EMU: as wide as fits in LOGO_MAX_CM, proportions kept."""
+    width, height = png_size(data)
+    max_w, max_h = (int(v * EMU_PER_CM) for v in LOGO_MAX_CM)
+    scale = min(max_w / width, max_h / height)
+    return int(width * scale), int(height * scale)
+
+
+def logo_paragraph(extent: tuple[int, int] | None, description: object) -> Markup:
+    """Global ``pasek_logo(opis)``: the logo strip as a paragraph of its own (for a ``{{p }}`` tag),
+    or nothing when no strip is installed. ``description`` is the image's text alternative."""
+    if extent is None:
+        return Markup("")
+    cx, cy = extent
+    alt = str(escape(xml_safe_text(str(description))))
+    return Markup(
+        '<w:p><w:pPr><w:spacing w:before="0" w:after="60"/></w:pPr><w:r><w:drawing>'
+        f'<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:docPr id="1" name="Pasek logotypów" descr="{alt}"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="0" name="pasek.png" descr="{alt}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        f'r:embed="{LOGO_REL_ID}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+        "</wp:inline></w:drawing></w:r></w:p>"
+    )
+
+
+def with_logo_relationship(rels: bytes | None) -> bytes:
+    """A part's relationships with the logo image added (a new .rels part when there was none)."""
+    if rels is None:
+        rels = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_RELS_NS}"></Relationships>'.encode()
+    if LOGO_REL_ID.encode() in rels:
+        return rels
+    entry = f'<Relationship Id="{LOGO_REL_ID}" Type="{_IMAGE_REL}" Target="media/teczka_pasek.png"/>'.encode()
+    return rels.replace(b"</Relationships>", entry + b"</Relationships>")
+
+
+def with_png_content_type(content_types: bytes) -> bytes:
+    if b'Extension="png"' in content_types:
+        return content_types
+    return content_types.replace(b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Default ', 1)
 
 
 # --------------------------------------------------------------------------- core properties

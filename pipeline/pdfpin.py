@@ -72,11 +72,13 @@ def _pin_output_intents(pdf: pikepdf.Pdf, when: datetime) -> None:
             stream.write(zlib.compress(pinned, 9), filter=pikepdf.Name.FlateDecode)
 
 
-def pin_pdf(path: Path, *, timestamp: datetime, seed: bytes) -> None:
+def pin_pdf(path: Path, *, timestamp: datetime, seed: bytes, keywords: str | None = None) -> None:
     """Rewrite the PDF at ``path`` in place (atomically) so it depends only on its content.
 
     Dates in Info, XMP and the OutputIntent ICC profile are set from ``timestamp``;
     ``/DocChecksum`` is dropped; the trailer ``/ID`` becomes two copies of ``md5(seed)``.
+    ``keywords`` ("ORE; JST; harmonogram działań rozwojowych"), when given, replace the keywords
+    LibreOffice split into single words, in Info and XMP alike, as the .docx has them.
     Identical input with identical arguments gives byte-identical output.
     """
     path = Path(path)
@@ -89,9 +91,13 @@ def pin_pdf(path: Path, *, timestamp: datetime, seed: bytes) -> None:
     with pikepdf.open(path) as pdf:
         pdf.docinfo[pikepdf.Name.CreationDate] = pikepdf.String(pdf_date)
         pdf.docinfo[pikepdf.Name.ModDate] = pikepdf.String(pdf_date)
+        if keywords is not None:
+            pdf.docinfo[pikepdf.Name.Keywords] = pikepdf.String(keywords)
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
                 meta[key] = xmp_date
+            if keywords is not None:
+                meta["pdf:Keywords"] = keywords
         _pin_output_intents(pdf, when)
         if pikepdf.Name.DocChecksum in pdf.trailer:
             del pdf.trailer[pikepdf.Name.DocChecksum]
@@ -147,6 +153,7 @@ def pdf_info(path: Path) -> dict[str, Any]:
             "pdfa_conformance": str(conformance) if conformance is not None else None,
             "title": str(title) if title is not None else meta.get("dc:title"),
             "author": str(author) if author is not None else None,
+            "keywords": str(pdf.docinfo["/Keywords"]) if "/Keywords" in pdf.docinfo else None,
             "fonts_all_embedded": all(_font_embedded(font) for font in fonts),
             "pages": len(pdf.pages),
         }

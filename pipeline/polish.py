@@ -5,7 +5,10 @@ Pure functions without I/O. They double as Jinja filters and globals in the Word
 
 Typography: thousands are grouped with a no-break space (U+00A0) for every number >= 1000, the
 decimal mark is a comma, and a unit symbol ("zł", "h") is bound to its number by a no-break space.
-Words ("r.", month names, counted nouns) follow an ordinary space.
+Words (month names, counted nouns) follow an ordinary space. ``typography`` binds what must not
+be split at the end of a line in any printed text, typed by a team or formatted here: "r." and
+"roku" to their year, a day to its month, the groups of a number written with spaces ("4 300",
+"84 123 45 67", "(81) 123 45 67").
 """
 
 from __future__ import annotations
@@ -29,6 +32,31 @@ _MONTHS_GENITIVE = (
     "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
     "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
 )
+
+MONTHS_GENITIVE = _MONTHS_GENITIVE  # "5 marca": for code that reads dates written in words (rules.py)
+
+# --- typography ------------------------------------------------------------------------------
+_YEAR_WORD = re.compile(r"(?<=\d) (?=r\.|roku\b)")
+_DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2}) (?=(?:" + "|".join(_MONTHS_GENITIVE) + r")\b)")
+_DIGIT_GROUPS = re.compile(r"(?<![\d.,])(?:\+48 )?(?:\(\d{2}\) )?\d+(?: \d+)+(?=,\d|(?!\d))")
+
+
+def _bind_groups(match: re.Match) -> str:
+    text = match[0]
+    groups = re.findall(r"\d+", text)
+    thousands = len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    phone = sum(len(g) for g in groups) in (9, 11) and len(groups) >= 3
+    return text.replace(" ", NBSP) if thousands or phone else text
+
+
+def typography(text: str) -> str:
+    """No-break spaces where a line must not break: "2020 r.", "5 marca", "4 300", "84 123 45 67"."""
+    if " " not in text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _YEAR_WORD.sub(NBSP, text)
+    text = _DAY_MONTH.sub(lambda m: m[1] + NBSP, text)
+    return _DIGIT_GROUPS.sub(_bind_groups, text)
+
 
 # --- dates and times -------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ _SPECIAL = re.compile("[\t\n\a\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # as in docxtpl's resolve_listing
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _PATCHER = DocxTemplate(None)  # patch_xml / resolve_listing / fix_tables use no instance state
+LOGO_FILE = Path("logo") / "pasek.png"  # the coordinator's logo strip, beside the templates (templates/README.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +60,15 @@ class RenderedDocument:
         return self.spec.title
 
 
-def make_environment() -> jinja2.Environment:
-    """The one Jinja environment of every document: autoescape, strict, Polish filters."""
+def make_environment(logo: bytes | None = None) -> jinja2.Environment:
+    """The one Jinja environment of every document: autoescape, strict, Polish filters, and the
+    ``pasek_logo(opis)`` global that draws the logo strip when one is installed."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=ooxml.finalize)
     env.filters.update(JINJA_FILTERS)
     env.filters.update({"akapity": ooxml.paragraphs, "tabela_harmonogramu": ooxml.timeline_table})
     env.globals.update(JINJA_GLOBALS)
+    extent = ooxml.logo_extent(logo) if logo else None
+    env.globals["pasek_logo"] = lambda description="": ooxml.logo_paragraph(extent, description)
     return env
 
 
@@ -174,6 +178,17 @@ def _pruned_styles(parts: dict[str, bytes]) -> bytes:
     return ooxml.prune_styles(parts[_STYLES], referenced)
 
 
+def _add_logo(data: dict[str, bytes], rendered: dict[str, str], logo: bytes) -> None:
+    """Put the logo image into the package, with a relationship from every rendered part to it,
+    so ``pasek_logo`` may be used in the body, a header or a footer."""
+    data[ooxml.LOGO_MEDIA] = logo
+    for name in rendered:
+        folder, _, base = name.rpartition("/")
+        rels = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+        data[rels] = ooxml.with_logo_relationship(data.get(rels))
+    data["[Content_Types].xml"] = ooxml.with_png_content_type(data["[Content_Types].xml"])
+
+
 @dataclass(slots=True)
 class _Part:
     name: str
@@ -188,7 +203,7 @@ class _Part:
 class CompiledTemplate:
     """One .docx template, compiled: Jinja templates for its XML parts, the rest pre-compressed."""
 
-    def __init__(self, path: Path, env: jinja2.Environment) -> None:
+    def __init__(self, path: Path, env: jinja2.Environment, logo: bytes | None = None) -> None:
         self.path, self.name = path, path.name
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
@@ -202,6 +217,8 @@ class CompiledTemplate:
             data = {name: _slim(name, archive.read(name)) for name in names if name not in _DROPPED_PARTS}
         if _STYLES in data:
             data[_STYLES] = _pruned_styles(data)
+        if logo:
+            _add_logo(data, labels, logo)
         for name, content in data.items():
             self.order.append(name)
             if name in labels:
@@ -285,14 +302,22 @@ class TemplateSet:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self.env = make_environment()
         self.templates: dict[str, CompiledTemplate] = {}
         self.errors: dict[str, RenderError] = {}
+        logo_path = self.directory / LOGO_FILE
+        self.logo = logo_path.read_bytes() if logo_path.is_file() else None
+        try:
+            self.env = make_environment(self.logo)
+        except ooxml.LogoError as exc:
+            self.logo, self.env = None, make_environment()
+            error = RenderError(f"Pasek logotypów {logo_path} nie nadaje się do dokumentów ({exc}). "
+                                "Zapisz go jako obraz PNG.", template=str(LOGO_FILE))
+            self.errors = {p.name: error for p in sorted(self.directory.glob("*.docx"))}
         for path in sorted(self.directory.glob("*.docx")):
-            if path.name.startswith(("~$", ".~lock")):
+            if path.name.startswith(("~$", ".~lock")) or path.name in self.errors:
                 continue
             try:
-                self.templates[path.name] = CompiledTemplate(path, self.env)
+                self.templates[path.name] = CompiledTemplate(path, self.env, self.logo)
             except RenderError as exc:
                 self.errors[path.name] = exc
             except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, etree.XMLSyntaxError) as exc:
@@ -316,14 +341,21 @@ def _cached(directory: str, stamp: tuple) -> TemplateSet:
 def template_set(directory: Path) -> TemplateSet:
     """The process-wide compiled set for a folder; recompiled when a template file changes."""
     directory = Path(directory).resolve()
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.docx")))
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in _sources(directory))
     return _cached(str(directory), stamp)
 
 
+def _sources(directory: Path) -> list[Path]:
+    """The files documents are made from: the templates and, when installed, the logo strip."""
+    found = [p for p in sorted(Path(directory).glob("*.docx")) if not p.name.startswith(("~$", ".~lock"))]
+    logo = Path(directory) / LOGO_FILE
+    return found + [logo] if logo.is_file() else found
+
+
 def template_hashes(directory: Path) -> dict[str, str]:
-    """Template file name -> sha256 of its bytes, for incremental rebuilds."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(directory).glob("*.docx")) if not p.name.startswith(("~$", ".~lock"))}
+    """Template file name (and "logo/pasek.png") -> sha256 of its bytes, for incremental rebuilds."""
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in _sources(Path(directory))}
 
 
 def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) -> bytes:

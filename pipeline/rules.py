@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from pipeline import models
 from pipeline.edition import Edition
 from pipeline.fields import split_names
-from pipeline.polish import count, format_date, format_date_range
+from pipeline.polish import MONTHS_GENITIVE, count, format_date, format_date_range
 from pipeline.teryt import VOIVODESHIPS, normalize_terc, terc_problems
 
 Loc = tuple[str | int, ...]
@@ -325,6 +325,15 @@ def _hdr(hdr: models.HdrForm, unit: models.Unit, edition: Edition) -> Iterator[C
     yield from _each(hdr.actions, "daty działań w okresie HDR", _action_period, info, edition)
     yield from _each(hdr.actions, "osoby odpowiedzialne za działania", _action_responsible, team)
     yield from _each(hdr.directions, "działania wskazane w kierunkach wdrożenia", _direction_actions, hdr)
+    yield "sekcje HDR z treścią", partial(_hdr_sections, hdr)
+
+
+def _hdr_sections(hdr: models.HdrForm) -> Iterator[Finding]:
+    for attr, section in (("risks", "5. Ryzyka i sposoby przeciwdziałania"),
+                          ("directions", "6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze")):
+        if not getattr(hdr, attr):  # the HDR says "Nie określono." there (templates/README.md)
+            yield Finding("hdr", (attr,), f"Arkusz jest pusty: w HDR sekcja „{section}” będzie miała treść "
+                                          "„Nie określono.”.", severity="warning")
 
 
 def _hdr_order(info: models.HdrInfo) -> Iterator[Finding]:
@@ -468,6 +477,57 @@ def _summary(summary: models.SummaryForm, unit: models.Unit, edition: Edition) -
     if unit.hdr:
         yield "data podsumowania po przyjęciu HDR", partial(_submitted_after_hdr, summary.info, unit.hdr)
     yield "arkusz wybranej formy podsumowania", partial(_summary_sheets, summary, edition)
+    yield "data podsumowania po zakończeniu edycji", partial(_submitted_after_edition, summary.info, edition)
+    yield "„stan na …” w tekście podsumowania", partial(_state_after_date, summary, edition)
+    if unit.card:
+        yield "zgoda rozmówcy na publikację", partial(_interviewee_consent, summary, unit.card, edition)
+
+
+def _submitted_after_edition(info: models.SummaryInfo, edition: Edition) -> Iterator[Finding]:
+    if known(info.submitted_on) < edition.end:
+        yield Finding("summary", ("info", "submitted_on"),
+                      f"Podsumowanie ORE przyjmuje po zakończeniu edycji ({format_date(edition.end)}), "
+                      "a ta data jest wcześniejsza. Sprawdź datę przekazania.", info.submitted_on, "warning")
+
+
+_STATE_ON = re.compile(r"stan(?:u)? na(?: dzień)?\s+(?:(\d{1,2})\s+(" + "|".join(MONTHS_GENITIVE) + r")\s+(\d{4})"
+                       r"|(\d{1,2})\.(\d{1,2})\.(\d{4}))", re.IGNORECASE)
+
+
+def _state_after_date(summary: models.SummaryForm, edition: Edition) -> Iterator[Finding]:
+    """A "stan na …" in the summary's text later than the summary's own date is a contradiction."""
+    own = known(summary.info.submitted_on)
+    chosen = edition.summary_form_code(known(summary.info.form))
+    part = getattr(summary, chosen, None) if chosen else None
+    texts: list[tuple[Loc, Any]] = []
+    if part is not None and chosen:
+        texts += [((chosen, name), getattr(part, name)) for name in type(part).model_fields]
+    if chosen == "reportage":
+        texts += [(("interview", index, "answer"), item.answer) for index, item in enumerate(summary.interview)]
+    for loc, text in texts:
+        if not isinstance(text, str):
+            continue
+        for match in _STATE_ON.finditer(text):
+            day, month_name, year, d2, m2, y2 = match.groups()
+            try:
+                when = (date(int(year), MONTHS_GENITIVE.index(month_name.lower()) + 1, int(day)) if day
+                        else date(int(y2), int(m2), int(d2)))
+            except ValueError:
+                continue
+            if when > own:
+                yield Finding("summary", loc, f"Tekst podaje „{match[0]}”, a podsumowanie ma datę {format_date(own)}: "
+                                              "stan nie może być późniejszy niż data dokumentu.", match[0], "warning")
+
+
+def _interviewee_consent(summary: models.SummaryForm, card: models.UnitCardForm, edition: Edition) -> Iterator[Finding]:
+    reportage = summary.reportage
+    if edition.summary_form_code(known(summary.info.form)) != "reportage" or reportage is None:
+        return
+    team = {known(member.name).casefold() for member in card.team}
+    if known(reportage.interviewee).casefold() not in team and reportage.interviewee_consent is None:
+        yield Finding("summary", ("reportage", "interviewee_consent"),
+                      f"Rozmówca {reportage.interviewee} nie należy do zespołu JST: wpisz, czy zgodził(a) się na "
+                      "podanie imienia i nazwiska w publikacji. Bez zgody publikacja je pominie.", severity="warning")
 
 
 def _submitted_in_time(info: models.SummaryInfo, edition: Edition) -> Iterator[Finding]:

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.bundle import BundleEntry, build_bundle, bundle_file_name
+from pipeline.bundle import (
+    INVENTORY_NAME,
+    BundleEntry,
+    build_bundle,
+    bundle_file_name,
+    bundle_prefix,
+    inventory_text,
+)
 from pipeline.documents import DocumentSpec, build_context, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
@@ -117,6 +124,8 @@ def build_unit(job: UnitJob) -> UnitResult:
     sources = _fingerprints(validation)
     plan = document_plan(validation.unit, edition)
     used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
+    if plan:  # every document carries the logo strip when one is installed
+        used.update({name: digest for name, digest in job.templates.items() if not name.endswith(".docx")})
     if job.previous is not None:  # stat data could not tell: the content decides
         previous = UnitState(**job.previous)
         fingerprints: dict[str, SourceFingerprint | None] = {name: SourceFingerprint(**fp)
@@ -152,7 +161,8 @@ def _render(unit: Unit, plan: list[DocumentSpec], edition: Edition, job: UnitJob
         data = render_document(templates, spec, build_context(spec, unit, edition))
         (job.staging / spec.name).write_bytes(data)
         documents.append({"file": spec.name, "title": spec.title, "date": spec.date.isoformat(),
-                          "template": spec.template, "sha256": sha256_bytes(data)})
+                          "keywords": "; ".join(spec.keywords), "template": spec.template,
+                          "sha256": sha256_bytes(data)})
     return documents
 
 
@@ -184,7 +194,7 @@ def finish_unit(result: UnitResult) -> UnitResult:
         if job.pdf and pdf.exists():
             stamp = datetime.fromisoformat(document["date"]).replace(tzinfo=UTC)
             try:
-                pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]))
+                pin_pdf(pdf, timestamp=stamp, seed=bytes.fromhex(document["sha256"]), keywords=document["keywords"])
                 documents.append(_output_path(job, pdf.name))
             except OSError:
                 raise  # disk full, no permission: the whole run stops with a clear message
@@ -245,9 +255,18 @@ def _bundle(result: UnitResult) -> None:
     job = result.job
     assert job is not None
     report = result.report
-    entries = [BundleEntry(f"dokumenty/{path.name}", path.read_bytes())
+    prefix = bundle_prefix(report["teryt"], report["name"])  # many unpacked bundles never collide
+    entries = [BundleEntry(f"dokumenty/{prefix}_{path.name}", path.read_bytes())
                for path in sorted(result.staging.iterdir()) if path.is_file()]
-    entries += [BundleEntry(f"formularze/{Path(p).name}", _form_as_sent(Path(p))) for p in result.source_paths]
+    entries += [BundleEntry(f"formularze/{prefix}_{Path(p).name}", _form_as_sent(Path(p))) for p in result.source_paths]
+    titles = {}
+    for document in result.documents:
+        stem = Path(document["file"]).stem
+        for suffix in (".docx", ".pdf", ".html"):
+            titles[f"dokumenty/{prefix}_{stem}{suffix}"] = document["title"]
+    edition = _edition(job.edition_id)
+    entries.append(BundleEntry(INVENTORY_NAME, inventory_text(report["name"], report["teryt"],
+                                                              f"{edition.short_name} ({edition.id})", entries, titles)))
     meta = {
         "unit": {"id": report["id"], "name": report["name"], "teryt": report["teryt"],
                  "unit_type": report["unit_type"], "voivodeship": report["voivodeship"]},

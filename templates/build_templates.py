@@ -1,11 +1,21 @@
-"""Generate the initial Word templates in templates/ (dev script, run once; then edit the .docx).
+"""Generate the first Word templates (developer tool; the .docx files in templates/ are the source).
 
-    .venv/bin/python templates/build_templates.py [--only hdr.docx]
+    .venv/bin/python templates/build_templates.py [--only hdr.docx] [--out DIR]
+    .venv/bin/python templates/build_templates.py --accept   # the current files become the baseline
+    .venv/bin/python templates/build_templates.py --ship     # the current files become the shipped version
 
-The .docx files are the source a coordinator edits in Word or LibreOffice Writer; re-running
-this script overwrites their edits. Tags follow docxtpl: {{ … }} for values, {%p … %} in a
-paragraph of its own for conditions and loops over paragraphs, {%tr … %} for table rows.
-The context keys are listed in templates/README.md and checked by `teczka templates check`.
+The .docx files are the source a coordinator edits in Word or LibreOffice Writer; nothing in
+`make` runs this script. It refuses to write over a template that differs from its own last
+output (the sha256 of each file it wrote is recorded in ``.generated.json`` next to the
+templates): an edited template is never overwritten. It names each such template and says
+why; after comparing, ``--accept`` records the current files as the baseline (use it too after
+merging templates regenerated on another branch), and the next run may overwrite them.
+``--ship`` copies the current templates into the package (pipeline/shipped_templates/): the
+versions this release of the tool ships, against which a build tells a coordinator that a new
+version of a template they edited exists (a test fails until the two agree).
+Tags follow docxtpl: {{ … }} for values, {%p … %} in a paragraph of its own for conditions and
+loops over paragraphs, {%tr … %} for table rows. The context keys are listed in
+templates/README.md and checked by `teczka templates check`.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from docx_kit import (  # noqa: E402
+    approval_block,
+    caption,
     core_properties,
     finish,
     grid_table,
@@ -44,8 +56,10 @@ METADATA_ROWS = [
 ]
 
 
-def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu") -> None:
+def _metadata(doc, extra: list[tuple[str, str]], date_label: str = "Data dokumentu", title: str | None = None) -> None:
     width = text_width_cm(doc)
+    if title:
+        caption(doc, title)
     key_value_table(doc, METADATA_ROWS + extra + [(date_label, "{{ document.date }}")], (6.0, width - 6.0))
 
 
@@ -63,9 +77,9 @@ def karta_jst():
     _metadata(doc, [("Typ JST", "{{ jst.unit_type }}"), ("Województwo", "{{ jst.voivodeship }}"),
                     ("Adres urzędu", "{{ jst.address }}"), ("E-mail urzędu", "{{ jst.office_email or '—' }}")])
     doc.add_heading("1. Zespół JST", 1)
-    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.9),
-                                  ("Stanowisko", "{{ m.position }}", width - 13.0), ("E-mail", "{{ m.email }}", 5.8),
-                                  ("Telefon", "{{ m.phone or '—' }}", 2.5)])
+    loop_table(doc, "m in team", [("Lp.", "{{ m.number }}", 0.8), ("Imię i nazwisko", "{{ m.name }}", 3.6),
+                                  ("Stanowisko", "{{ m.position }}", width - 11.9),
+                                  ("E-mail i telefon", "{{ m.contact }}", 7.5)])
     doc.add_heading("2. Team doradczy", 1)
     loop_table(doc, "a in advisers", [("Lp.", "{{ a.number }}", 1.0), ("Rola", "{{ a.role }}", 7.5),
                                       ("Imię i nazwisko", "{{ a.name }}", 4.2), ("E-mail", "{{ a.email or '—' }}", width - 12.7)])
@@ -96,6 +110,8 @@ def karta_jst():
                                                   ("Uzasadnienie", "{{ p.justification|akapity }}", width - 8.3),
                                                   ("Problemy nr", "{{ p.problems or '—' }}", 2.5)])
     tag(doc, "{%p endif %}")
+    para(doc, "", keep_next=True)
+    approval_block(doc, "{{ prepared_by }}")
     return doc, "Karta JST i diagnoza potrzeb"
 
 
@@ -116,7 +132,7 @@ def hdr():
     _text(doc, "hdr.main_goal")
     doc.add_heading("2. Priorytety rozwojowe i cele szczegółowe", 1)
     tag(doc, "{%p for p in priorities %}")
-    doc.add_heading("{{ p.heading }}", 3)
+    doc.add_heading("{{ p.heading }}", 2)
     tag(doc, "{%p for g in p.goals %}")
     para(doc, "{{ g.description|akapity }}", bold_prefix="Cel {{ g.number }}. ")
     tag(doc, "{%p endfor %}")
@@ -124,14 +140,16 @@ def hdr():
     para(doc, "Do tego priorytetu nie przypisano celów szczegółowych.")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    doc.add_heading("3. Działania", 1)
+    heading = doc.add_heading("3. Działania", 1)
+    heading.paragraph_format.page_break_before = True  # the table starts on a page of its own
+    para(doc, "Stan realizacji na dzień {{ hdr.status_on }} ({{ hdr.status_source }}).", "Metryczka", keep_next=True)
     columns = [("Lp.", "{{ a.number }}", 0.75), ("Cel", "{{ a.goal }}", 0.9), ("Działanie", "{{ a.name|akapity }}", 0),
-               ("Narzędzia i rozwiązania zarządcze", "{{ a.tools|akapity }}", 3.3), ("Termin od–do", "{{ a.term }}", 1.85),
+               ("Narzędzia i rozwiązania zarządcze", "{{ a.tools|akapity }}", 3.1), ("Termin od–do", "{{ a.term }}", 2.3),
                ("Odpowiedzialny", "{{ a.responsible }}", 2.5), ("Partnerzy", "{{ a.partners }}", 2.5),
                ("Zasoby / koszt", "{{ a.resources_cost }}", 2.5), ("Wskaźnik i wartość docelowa", "{{ a.indicator_target }}", 3.0),
-               ("Monitorowanie", "{{ a.monitoring }}", 3.0), ("Status", "{{ a.status }}", 1.9)]
+               ("Monitorowanie", "{{ a.monitoring }}", 2.8), ("Stan realizacji", "{{ a.status }}", 1.9)]
     columns[2] = ("Działanie", "{{ a.name|akapity }}", round(width - sum(c[2] for c in columns), 2))
-    loop_table(doc, "a in actions", columns, small=True)
+    loop_table(doc, "a in actions", columns, small=True, keep_together=False)  # pages long: rows flow
     tag(doc, "{%p if actions_cost_total %}")
     para(doc, "{{ actions_cost_total }}", "Metryczka", bold_prefix="Łączny koszt działań (suma podanych kwot): ")
     tag(doc, "{%p endif %}")
@@ -140,12 +158,20 @@ def hdr():
     para(doc, "Zacieniowane pola oznaczają miesiące, w których trwa działanie (okres HDR: {{ hdr.period }}).", "Metryczka")
     para(doc, f"{{{{p timeline|tabela_harmonogramu({width}) }}}}")
     doc.add_heading("5. Ryzyka i sposoby przeciwdziałania", 1)
+    tag(doc, "{%p if risks %}")
     loop_table(doc, "r in risks", [("Lp.", "{{ r.number }}", 1.0), ("Ryzyko", "{{ r.risk|akapity }}", (width - 1.0) / 2),
                                    ("Sposób przeciwdziałania", "{{ r.mitigation|akapity }}", (width - 1.0) / 2)])
+    tag(doc, "{%p else %}")
+    para(doc, "Nie określono.")
+    tag(doc, "{%p endif %}")
     doc.add_heading("6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze", 1)
+    tag(doc, "{%p if directions %}")
     loop_table(doc, "d in directions", [("Lp.", "{{ d.number }}", 1.0), ("Kierunek wdrożenia", "{{ d.direction|akapity }}", 10.5),
                                         ("Wybrane narzędzia i rozwiązania zarządcze", "{{ d.tools|akapity }}", width - 15.0),
                                         ("Działania HDR (lp.)", "{{ d.actions }}", 3.5)])
+    tag(doc, "{%p else %}")
+    para(doc, "Nie określono.")
+    tag(doc, "{%p endif %}")
     heading = doc.add_heading("7. Przyjęcie harmonogramu", 1)
     heading.paragraph_format.keep_with_next = True
     para(doc, "Harmonogram przyjęto dnia {{ hdr.adopted_on }}", keep_next=True)
@@ -172,7 +198,8 @@ def spotkania():
         ("Data i godzina", "{{ m.date }}, {{ m.time_range }} ({{ m.duration }})"),
         ("Forma", "{{ m.form }}"),
         ("{{ m.place_label }}", "{{ m.place }}"),
-        ("Uczestnicy z JST", "{{ m.jst_participants_text }}"),
+        ("Uczestnicy z JST (wg listy obecności)", "{{ m.jst_participants_text }}"),
+        ("Nieobecni z zespołu JST", "{{ m.absent_text }}"),
         ("Doradcy", "{{ m.advisers_text }}"),
         ("Inni uczestnicy", "{{ m.others or '—' }}"),
         ("Etap cyklu", "{{ m.stage_number }}. {{ m.stage_name }}"),
@@ -187,8 +214,10 @@ def spotkania():
     tag(doc, "{%p else %}")
     para(doc, "Na spotkaniu nie ustalono zadań.")
     tag(doc, "{%p endif %}")
-    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ").paragraph_format.space_before = Pt(8)
-    para(doc, "{{ m.recorded_by }}", bold_prefix="Sporządził(a): ")
+    para(doc, "{{ m.next_meeting or 'nie ustalono' }}", bold_prefix="Następne spotkanie: ",
+         keep_next=True).paragraph_format.space_before = Pt(8)
+    para(doc, "Załącznik: lista obecności ze spotkania nr {{ m.number }}.", "Metryczka", keep_next=True)
+    approval_block(doc, "{{ m.recorded_by }}")
     tag(doc, "{%p endfor %}")
     return doc, "Notatki ze spotkań doradczych"
 
@@ -197,7 +226,7 @@ def _summary_metadata(doc, extra: list[tuple[str, str]], *, authors: bool = True
     rows = [("Obszar wsparcia", "{{ area.text }}"), *extra]
     if authors:
         rows.append(("Autorzy", "{{ summary.authors }}"))
-    _metadata(doc, rows, "Data przekazania do ORE")
+    _metadata(doc, rows, "Data przekazania do ORE", title="Metryczka")
 
 
 GOOD_PRACTICE_SECTIONS = [
@@ -216,13 +245,14 @@ def dobra_praktyka():
     doc = new_document()
     header_and_footer(doc)
     width = text_width_cm(doc)
-    title_block(doc, "Opis dobrej praktyki samorządowej", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [])
     doc.add_heading("I. Opis dobrej praktyki", 1)
     for title, key in GOOD_PRACTICE_SECTIONS:
         doc.add_heading(title, 2)
         _text(doc, f"good_practice.{key}")
     doc.add_heading("II. Dane kontaktowe osoby, która może przekazać szczegółowe informacje na temat rozwiązania", 1)
+    caption(doc, "Dane kontaktowe")
     key_value_table(doc, [("Imię, nazwisko i stanowisko", "{{ good_practice.contact_name }}"),
                           ("E-mail", "{{ good_practice.contact_email }}"),
                           ("Telefon", "{{ good_practice.contact_phone or '—' }}")], (6.0, width - 6.0))
@@ -236,9 +266,10 @@ def dobra_praktyka():
 def studium_refleksji():
     doc = new_document()
     header_and_footer(doc)
-    title_block(doc, "Studium refleksji", "{{ summary.title }}")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     _summary_metadata(doc, [("Data dyskusji zogniskowanej", "{{ reflection.discussion_on }}"),
-                            ("Moderator", "{{ reflection.moderator }}")])
+                            ("Moderator", "{{ reflection.moderator }}"),
+                            ("Uczestnicy dyskusji", "{{ reflection.participants }}")])
     doc.add_heading("1. Cel dyskusji", 1)
     _text(doc, "reflection.aim")
     doc.add_heading("2. Przebieg dyskusji zogniskowanej", 1)
@@ -255,8 +286,7 @@ def studium_refleksji():
 def minireportaz():
     doc = new_document()
     header_and_footer(doc)
-    para(doc, "Minireportaż z wywiadem", "Etykieta")
-    doc.add_paragraph("{{ summary.title }}", style="Title")
+    title_block(doc, "{{ summary.title }}", "{{ document.heading }}")
     para(doc, "{{ reportage.lead|akapity }}", "Lead")
     _text(doc, "reportage.opening_scene")
     doc.add_heading("Tło", 2)
@@ -273,7 +303,6 @@ def minireportaz():
     _text(doc, "reportage.effects")
     _text(doc, "reportage.ending")
     para(doc, "{{ summary.authors }}, {{ summary.submitted_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold_prefix="Tekst: ")
-    para(doc, "Metryczka", "Etykieta")
     _summary_metadata(doc, [("Rozmówca", "{{ reportage.interviewee }}, {{ reportage.interviewee_role }}")],
                       authors=False)
     return doc, "Minireportaż z wywiadem"
@@ -307,24 +336,100 @@ def _without_thumbnail(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
+RECORD = ".generated.json"  # template file name -> sha256 of this script's last output
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_record(folder: Path) -> dict[str, str]:
+    import json
+
+    path = folder / RECORD
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _write_record(folder: Path, record: dict[str, str]) -> None:
+    import json
+
+    from pipeline.files import atomic_write_bytes
+
+    text = json.dumps(dict(sorted(record.items())), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(folder / RECORD, text.encode("utf-8"))
+
+
+def refusals(folder: Path, outputs: dict[str, bytes], record: dict[str, str]) -> list[str]:
+    """Why each existing template may not be overwritten: it differs from the last output recorded."""
+    reasons = []
+    for name, data in outputs.items():
+        target = folder / name
+        if not target.exists():
+            continue
+        current = _sha256(target.read_bytes())
+        if current == _sha256(data) or current == record.get(name):
+            continue
+        why = ("no output of this script is recorded for it" if name not in record
+               else "it differs from this script's last output (edited in Word or LibreOffice since?)")
+        reasons.append(f"{target}: not overwritten: {why}.")
+    return reasons
+
+
+def generate(name: str) -> bytes:
     from io import BytesIO
 
-    from pipeline.files import atomic_write_bytes, normalize_docx
+    from pipeline.files import normalize_docx
+
+    doc, title = TEMPLATES[name]()
+    finish(doc)
+    core_properties(doc, f"Szablon: {title}")
+    buffer = BytesIO()
+    doc.save(buffer)
+    return normalize_docx(_without_thumbnail(buffer.getvalue()), modified=datetime(2020, 7, 1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.files import atomic_write_bytes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(TEMPLATES), help="build only this template")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: templates/)")
+    parser.add_argument("--ship", action="store_true",
+                        help="copy the current templates into pipeline/shipped_templates/ (writes no template)")
+    parser.add_argument("--accept", action="store_true",
+                        help="record the current templates as this script's last output (writes no template)")
     args = parser.parse_args(argv)
-    for name in args.only or TEMPLATES:
-        doc, title = TEMPLATES[name]()
-        finish(doc)
-        core_properties(doc, f"Szablon: {title}")
-        buffer = BytesIO()
-        doc.save(buffer)
-        data = normalize_docx(_without_thumbnail(buffer.getvalue()), modified=datetime(2020, 7, 1))
+    names = args.only or list(TEMPLATES)
+    record = _read_record(args.out)
+    if args.ship:
+        from pipeline.shipped import SHIPPED_DIR
+
+        SHIPPED_DIR.mkdir(exist_ok=True)
+        for name in names:
+            atomic_write_bytes(SHIPPED_DIR / name, (args.out / name).read_bytes())
+            print(f"shipped {SHIPPED_DIR / name}")
+        return 0
+    if args.accept:
+        for name in names:
+            if (args.out / name).exists():
+                record[name] = _sha256((args.out / name).read_bytes())
+                print(f"accepted {args.out / name}")
+        _write_record(args.out, record)
+        return 0
+    outputs = {name: generate(name) for name in names}
+    refused = refusals(args.out, outputs, record)
+    if refused:
+        print("\n".join(refused), file=sys.stderr)
+        print("Nothing written. Compare the templates named above with the generator's output "
+              "(--out /tmp/x); to let this script overwrite them, run it with --accept first.", file=sys.stderr)
+        return 1
+    for name, data in outputs.items():
         atomic_write_bytes(args.out / name, data)
+        record[name] = _sha256(data)
         print(f"{args.out / name}")
+    _write_record(args.out, record)
     return 0
 
 

@@ -33,6 +33,7 @@ PARAGRAPH_STYLES = [
     ("Lead", "Lead", "Normal", 11.5, True, True, NAVY, 6, 10),
     ("Metryczka", "Metryczka", "Normal", 8.5, False, False, GREY, 0, 0),
     ("Podpis", "Podpis", "Normal", 7.5, False, True, GREY, 0, 0),
+    ("Podpis tabeli", "PodpisTabeli", "Normal", 9, True, False, GREY, 6, 2),
     ("Znacznik", "Znacznik", "Normal", 7, False, False, GREY, 0, 0),
 ]
 
@@ -168,8 +169,8 @@ def header_and_footer(doc: Document) -> None:
     """Programme identification in the header, co-financing line and "Strona X z Y" in the footer."""
     width = Cm(text_width_cm(doc))
     header = doc.sections[0].header
-    first = header.paragraphs[0]
-    first.style = doc.styles["Header"]
+    header.paragraphs[0].add_run("{{p pasek_logo(programme.logo_alt) }}")  # templates/logo/pasek.png, if any
+    first = header.add_paragraph(style="Header")
     first.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     first.add_run("{{ programme.organiser }}").bold = True
     first.add_run("\t{{ jst.name }} · TERC {{ jst.terc }}")
@@ -225,10 +226,22 @@ def _cell_fill(cell, colour: str) -> None:
     tcpr.append(shd)
 
 
-def _table_properties(table, widths_cm: list[float], *, borders: bool = True) -> None:
+def _table_properties(table, widths_cm: list[float], *, borders: bool = True, header_row: bool = False,
+                      header_column: bool = False) -> None:
+    """Fixed layout and widths, thin borders, and the table look that tells readers (pandoc, the
+    PDF tags) whether the first row or the first column holds headers."""
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     tblpr = table._tbl.tblPr
+    for old in tblpr.findall(qn("w:tblLook")):
+        tblpr.remove(old)
+    look = OxmlElement("w:tblLook")
+    value = 0x0400 | (0x0020 if header_row else 0) | (0x0080 if header_column else 0)
+    for key, on in (("w:firstRow", header_row), ("w:lastRow", False), ("w:firstColumn", header_column),
+                    ("w:lastColumn", False), ("w:noHBand", False), ("w:noVBand", True)):
+        look.set(qn(key), "1" if on else "0")
+    look.set(qn("w:val"), f"{value:04X}")
+    tblpr.append(look)
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tblpr.append(layout)
@@ -274,12 +287,15 @@ def _write(cell, text: str, style: str) -> None:
 
 
 def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], *,
-               small: bool = False, total: list[str] | None = None):
+               small: bool = False, total: list[str] | None = None, keep_together: bool = True):
     """Header row plus one row per item: columns are (header, cell text, width in cm);
-    ``total`` adds a closing row in bold (e.g. "Razem")."""
+    ``total`` adds a closing row in bold (e.g. "Razem"). ``keep_together`` keeps the rows on one
+    page (every paragraph keeps with the next; a spacer after the table ends the chain), so a
+    short table never leaves one or two rows alone on the next page; a table longer than a
+    page still breaks."""
     body_style, head_style = ("Tabela mała", "Tabela mała nagłówek") if small else ("Tabela", "Tabela nagłówek")
     table = doc.add_table(rows=4, cols=len(columns))
-    _table_properties(table, [width for _, _, width in columns])
+    _table_properties(table, [width for _, _, width in columns], header_row=True)
     head, start, row, end = table.rows
     _row_flags(head, header=True)
     for cell, (title, _, _) in zip(head.cells, columns, strict=True):
@@ -296,13 +312,26 @@ def loop_table(doc: Document, loop: str, columns: list[tuple[str, str, float]], 
         for cell, text in zip(last.cells, total, strict=True):
             _write(cell, text, head_style)
             _cell_fill(cell, LABEL_FILL)
+    if keep_together:
+        for kept in (head, row):
+            for cell in kept.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+        spacer = doc.add_paragraph(style="Znacznik")
+        spacer.paragraph_format.space_before = spacer.paragraph_format.space_after = Pt(0)
+        spacer.paragraph_format.line_spacing = Pt(2)
     return table
 
 
+def caption(doc: Document, text: str):
+    """A table's caption, right above it (style "Podpis tabeli"; the publication makes it <caption>)."""
+    return para(doc, text, "Podpis tabeli", keep_next=True)
+
+
 def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[float, float]):
-    """The metadata block: a label column (shaded) and a value column."""
+    """The metadata block: a label column (shaded, the row headers) and a value column."""
     table = doc.add_table(rows=len(rows), cols=2)
-    _table_properties(table, list(widths))
+    _table_properties(table, list(widths), header_column=True)
     for index, (row, (label, value)) in enumerate(zip(table.rows, rows, strict=True)):
         _row_flags(row)
         _write(row.cells[0], label, "Tabela nagłówek")
@@ -317,7 +346,7 @@ def key_value_table(doc: Document, rows: list[tuple[str, str]], widths: tuple[fl
 def grid_table(doc: Document, rows: list[list[str]], widths: list[float], *, labels: tuple[int, ...] = (0, 2)):
     """A key/value grid with several pairs per row; "" cells right after a value merge into it."""
     table = doc.add_table(rows=len(rows), cols=len(widths))
-    _table_properties(table, widths)
+    _table_properties(table, widths, header_column=True)
     for row, texts in zip(table.rows, rows, strict=True):
         _row_flags(row)
         for index, text in enumerate(texts):
@@ -353,7 +382,32 @@ def signature_table(doc: Document, loop: str, role: str, name: str, widths: list
     line.add_run("……………………………………………")
     caption = row.cells[2].add_paragraph("data i podpis", style="Podpis")
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for cell in row.cells:  # the whole block on one page: every row keeps with the next
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
     return table
+
+
+def approval_block(doc: Document, prepared_by: str, *, approver: str = "") -> None:
+    """"Sporządził(a)" and "Zatwierdził(a)" side by side, each with a line for the date and signature;
+    one row that never splits, kept with the paragraph before it."""
+    table = doc.add_table(rows=1, cols=2)
+    width = text_width_cm(doc)
+    _table_properties(table, [width / 2, width / 2], borders=False)
+    row = table.rows[0]
+    _row_flags(row)
+    for cell, (label, name) in zip(row.cells, (("Sporządził(a)", prepared_by), ("Zatwierdził(a)", approver)),
+                                   strict=True):
+        head = cell.paragraphs[0]
+        head.style = "Tabela"
+        head.paragraph_format.keep_with_next = True
+        head.add_run(f"{label}: ").bold = True
+        if name:
+            head.add_run(name)
+        line = cell.add_paragraph("……………………………………………", style="Tabela")
+        line.paragraph_format.space_before = Pt(18)
+        line.paragraph_format.keep_with_next = True
+        cell.add_paragraph("data i podpis", style="Podpis")
 
 
 def core_properties(doc: Document, title: str) -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from pipeline.edition import Edition
 from pipeline.models import FORM_MODELS, Unit
 from pipeline.ooxml import TIMELINE_FILL
+
+# The tests' own templates: pipeline tests pin their wording, never the shipped (coordinator's) ones.
+TEST_TEMPLATES = Path(__file__).parent / "data" / "templates"
 
 JST_NAME = "Gmina Żółkiewka"
 TERC = "0613082"
@@ -183,6 +187,7 @@ GOOD_PRACTICE = {
 }
 REFLECTION = {
     "discussion_on": "2021-02-10", "moderator": "Marek Łoś",
+    "participants": "Anna Nowak, kierownik Referatu Oświaty\nPiotr Wiśniewski, sekretarz gminy\nMarek Łoś, doradca (moderator)",
     "aim": "Cel racjonalny: ocenić wdrożenie HDR.\nCel doświadczeniowy: docenić pracę zespołu.",
     "objective_questions": "Które działania HDR zrealizowano?", "objective_synthesis": "Zrealizowano 5 z 8 działań.",
     "reflective_questions": "Co było najtrudniejsze?", "reflective_synthesis": "Najtrudniejsze było zebranie danych.",
@@ -238,6 +243,15 @@ def full_unit(edition: Edition, summary: str = "good_practice", actions: int = 8
 
 
 # ----------------------------------------------------------------------------- reading results
+def all_paragraphs(document: Any) -> Any:
+    """Every paragraph of a python-docx document: the body's, then those in table cells."""
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+
+
 def docx_text(data: bytes) -> str:
     """A .docx as text, in reading order: header, body (tables as "a | b" rows), footer."""
     import io

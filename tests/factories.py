@@ -62,7 +62,7 @@ _UNIT: dict[str, Any] = {
     },
     "summary": {
         "info": {"form": "opis dobrej praktyki samorządowej", "title": "Dane w planowaniu",
-                 "submitted_on": "2021-02-20", "authors": "Anna Nowak"},
+                 "submitted_on": "2021-03-05", "authors": "Anna Nowak"},
         "good_practice": {k: f"Treść {k}." for k in (
             "local_system", "problem", "solution", "who_when_what", "effects", "cost", "why_promote",
             "replication", "contact_name", "model_documents")} | {"contact_email": "a.nowak@zolkiewka.example.pl"},

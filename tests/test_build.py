@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from factories import unit_data, write_unit
 
 from pipeline.build import BuildOptions, build
@@ -16,7 +17,7 @@ from pipeline.edition import load_edition
 from pipeline.files import RunLock
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 EDITION_FILE = Path(__file__).parent.parent / "pipeline" / "editions" / "pilot-2020.toml"
 
 
@@ -176,3 +177,30 @@ def test_reports_are_rewritten_only_when_what_they_show_or_the_files_changed(for
     units = {u["id"]: u for u in json.loads((out / "report.json").read_text(encoding="utf-8"))["units"]}
     assert units["gmina-a"]["status"] == "invalid"
     assert "gmina-a" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_file_names_in_a_bundle_say_what_and_whose_and_a_polish_inventory_lists_them(forms: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    out = tmp_path / "output"
+    run(forms, out)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    unit = next(u for u in report["units"] if u["id"] == "gmina-a")
+    bundle = forms.parent / unit["bundle"]
+    prefix = bundle.stem  # "0613082_gmina-zolkiewka"
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        inventory = archive.read("spis.txt").decode("utf-8")
+    documents = sorted(n for n in names if n.startswith("dokumenty/"))
+    assert f"dokumenty/{prefix}_hdr.docx" in documents and f"dokumenty/{prefix}_podsumowanie.html" in documents
+    assert all(n.split("/", 1)[1].startswith(f"{prefix}_") for n in names if "/" in n)
+    assert sorted(n for n in names if "/" not in n) == ["manifest.json", "spis.txt"]
+    assert inventory.startswith(f"Paczka dla Ośrodka Rozwoju Edukacji: {unit['name']} (TERC {unit['teryt']})\r\n")
+    assert (f"  dokumenty/{prefix}_hdr.docx — Harmonogram działań rozwojowych — {unit['name']}, dokument Word\r\n"
+            in inventory)
+    assert f"  formularze/{prefix}_3_hdr.xlsx — formularz Excel\r\n" in inventory
+    assert "manifest.json — lista plików z sumami kontrolnymi SHA-256" in inventory
+    for name in names:
+        if name not in ("manifest.json", "spis.txt"):
+            assert name in inventory
+    assert verify_bundle(bundle) == []

@@ -254,7 +254,8 @@ def test_a_returned_marked_copy_is_read_like_the_original_and_the_bundle_gets_a_
     entry = run()
     assert (entry["status"], entry["feedback"]) == ("ok", [])
     with zipfile.ZipFile(tmp_path / entry["bundle"]) as bundle:
-        sent = load_workbook(io.BytesIO(bundle.read("formularze/3_hdr.xlsx")))
+        prefix = Path(entry["bundle"]).stem  # bundle file names say whose they are
+        sent = load_workbook(io.BytesIO(bundle.read(f"formularze/{prefix}_3_hdr.xlsx")))
     assert SUMMARY_SHEET not in sent.sheetnames
     assert sent["Działania"]["F5"].value == "30.10.2020 r."  # as the team typed it
     assert sent["Działania"]["F5"].fill.fgColor.rgb == "00FFF8DC"  # the yellow of an input cell again

@@ -324,6 +324,55 @@ def test_a_renamed_column_is_named_and_moved_columns_still_read(valid_unit: Path
     assert (None, "Brak kolumny „Działanie”. Nie usuwaj kolumn formularza.") in messages
 
 
+# ----------------------------------------------------------------------------- contradictions caught by eye
+def warnings_of(folder: Path) -> list[tuple[str | None, str | None, str]]:
+    return [(w.sheet, w.cell, w.message) for w in validate_unit(folder, EDITION).warnings]
+
+
+def test_a_summary_dated_before_the_edition_ends_is_a_warning_at_its_date(valid_unit: Path) -> None:
+    assert warnings_of(valid_unit) == []
+    edit(valid_unit / "5_podsumowanie.xlsx", "Podsumowanie", "B7", "20.02.2021")
+    assert warnings_of(valid_unit) == [
+        ("Podsumowanie", "B7", "Podsumowanie ORE przyjmuje po zakończeniu edycji (28 lutego 2021 r.), a ta data "
+                               "jest wcześniejsza. Sprawdź datę przekazania.")]
+
+
+@pytest.mark.parametrize("stated", ["stan na 10 marca 2021 r.", "stan na dzień 10.03.2021"])
+def test_a_state_reported_later_than_the_summarys_own_date_is_a_warning_at_its_cell(valid_unit: Path, stated) -> None:
+    edit(valid_unit / "5_podsumowanie.xlsx", "Dobra praktyka", "B9", f"10 rozmów z dyrektorami ({stated}).")
+    [(sheet, cell, message)] = warnings_of(valid_unit)
+    assert (sheet, cell) == ("Dobra praktyka", "B9")
+    assert message.endswith("a podsumowanie ma datę 5 marca 2021 r.: stan nie może być późniejszy niż data dokumentu.")
+    edit(valid_unit / "5_podsumowanie.xlsx", "Dobra praktyka", "B9", "10 rozmów (stan na 1 marca 2021 r.).")
+    assert warnings_of(valid_unit) == []
+
+
+@pytest.mark.parametrize("sheet, section", [("risks", "5. Ryzyka i sposoby przeciwdziałania"),
+                                            ("directions", "6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze")])
+def test_an_empty_hdr_section_is_a_warning_and_the_document_says_not_specified(tmp_path: Path, sheet, section) -> None:
+    data = unit_data()
+    data["hdr"][sheet] = []
+    folder = write_unit(tmp_path / "gmina", EDITION, data)
+    [(_, _, message)] = warnings_of(folder)
+    assert message == f"Arkusz jest pusty: w HDR sekcja „{section}” będzie miała treść „Nie określono.”."
+
+
+def test_an_interviewee_from_outside_the_team_without_a_consent_answer_is_a_warning(tmp_path: Path) -> None:
+    from documents_fixtures import full_unit_data
+
+    data = unit_data()
+    data["summary"] = full_unit_data("reportage")["summary"]
+    data["summary"]["info"]["submitted_on"] = "2021-03-05"
+    data["summary"]["reportage"]["interviewee"] = "Jan Kowalczyk"
+    folder = write_unit(tmp_path / "gmina", EDITION, data)
+    [(sheet, _, message)] = warnings_of(folder)
+    assert sheet == "Minireportaż"
+    assert message == ("Rozmówca Jan Kowalczyk nie należy do zespołu JST: wpisz, czy zgodził(a) się na podanie imienia "
+                       "i nazwiska w publikacji. Bez zgody publikacja je pominie.")
+    data["summary"]["reportage"]["interviewee_consent"] = "tak"
+    assert warnings_of(write_unit(tmp_path / "gmina2", EDITION, data)) == []
+
+
 # ----------------------------------------------------------------------------- the form states the rules
 @pytest.mark.parametrize(("edition_id", "rows", "limit"), [("2020", 4, "od 2 do 4 osób"), ("2022", 5, "od 3 do 5 osób")])
 def test_the_blank_card_offers_as_many_team_rows_as_the_edition_allows_and_says_the_limit(

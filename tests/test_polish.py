@@ -375,3 +375,19 @@ def test_every_filter_tolerates_a_missing_value() -> None:
 def test_template_helpers_read_naturally() -> None:
     assert JINJA_GLOBALS["odmiana"](3, "spotkanie", "spotkania", "spotkań") == "3 spotkania"
     assert JINJA_GLOBALS["wojewodztwo"]("06", "locative") == "w województwie lubelskim"
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("przyjęto 5 marca 2021 r.", "przyjęto 5\u00a0marca 2021\u00a0r."),
+    ("w roku 2020 roku", "w roku 2020\u00a0roku"),
+    ("4 300 uczniów i 1 234 567,50 zł", "4\u00a0300 uczniów i 1\u00a0234\u00a0567,50 zł"),
+    ("tel. 84 123 45 67, (81) 123 45 67, +48 81 123 45 67",
+     "tel. 84\u00a0123\u00a045\u00a067, (81)\u00a0123\u00a045\u00a067, +48\u00a081\u00a0123\u00a045\u00a067"),
+    ("w latach 2019 2020", "w latach 2019 2020"),  # not a number written in groups
+    ("Działanie 1.1 i 2", "Działanie 1.1 i 2"),
+    ("bez cyfr, bez zmian", "bez cyfr, bez zmian"),
+])
+def test_typography_binds_what_must_not_break_at_a_line_end(typed, shown):
+    from pipeline.polish import typography
+
+    assert typography(typed) == shown

@@ -3,10 +3,11 @@
 The property, for any Unicode string typed into a cell: the unit either gets a document that
 opens and shows the string after the documented normalisation, or a validation error naming
 the file, sheet and cell. The documented normalisation (pipeline/reader.py, fields.py,
-ooxml.py): a vertical tab becomes a line break, other control characters are removed (C0 when
-the cell is read, C1 when the document is written), runs of spaces, tabs and no-break spaces
-become one space, the text (in paragraph fields: each line) loses the spaces at its ends, and
-line breaks are kept (more than one blank line becomes one). A Word paragraph may end a line
+ooxml.py): a vertical tab becomes a line break, other control characters (C0 and C1) are removed
+when the cell is read (pipeline/reader.py), runs of spaces, tabs and no-break spaces
+become one space (one no-break space when the run held only no-break spaces), the text (in paragraph fields: each line) loses the spaces at its ends, and
+line breaks are kept (more than one blank line becomes one); in the document, polish.typography
+binds "2020 r.", "5 marca" and digit groups with no-break spaces. A Word paragraph may end a line
 where the text had a blank line, so line ends and blank lines are compared loosely.
 
 Examples run in-process: the workbook is read once, the typed value replaces one field of
@@ -20,10 +21,10 @@ import copy
 import dataclasses
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -34,11 +35,12 @@ from hypothesis import strategies as st
 from pipeline import models, reader
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
+from pipeline.polish import typography
 from pipeline.render import render_document, template_set
 from pipeline.validate import parse_form
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 
 # field -> (form, location in the form's data, sheet, cell, paragraphs?, document)
 FIELDS = {
@@ -60,16 +62,20 @@ _C1 = re.compile("[\x7f-\x9f]")
 _SPACES = re.compile("[ \t\u00a0\u2007\u202f]+")
 
 
+def _space(match: re.Match) -> str:
+    return "\u00a0" if set(match[0]) <= set("\u00a0\u2007\u202f") else " "
+
+
 def documented(typed: str, paragraphs: bool) -> str | None:
     """The normalisation the module docstring describes, written out independently: the text
     as it ends up in the document, or None when nothing is left to show."""
-    text = _C0.sub("", typed.replace("\x0b", "\n"))
+    text = _C1.sub("", _C0.sub("", typed.replace("\x0b", "\n")))
     if paragraphs:
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        text = re.sub(r"\n{3,}", "\n\n", "\n".join(_SPACES.sub(" ", line).strip() for line in lines).strip("\n"))
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(_SPACES.sub(_space, line).strip() for line in lines).strip("\n"))
     else:
-        text = _SPACES.sub(" ", text).strip()
-    text = _C1.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = _SPACES.sub(_space, text).strip()
+    text = typography(text.replace("\r\n", "\n").replace("\r", "\n"))
     return text if text.strip() else None  # "\x7f\r\x7f": only a line break is left, nothing to show
 
 

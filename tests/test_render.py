@@ -14,11 +14,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from documents_fixtures import JST_NAME, TERC, docx_text, full_unit, full_unit_data, unit_from_data
+from documents_fixtures import (
+    JST_NAME,
+    TERC,
+    TEST_TEMPLATES,
+    docx_text,
+    full_unit,
+    full_unit_data,
+    unit_from_data,
+)
 from docx import Document
 
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
+from pipeline.polish import typography
 from pipeline.render import (
     RenderError,
     TemplateSet,
@@ -29,7 +38,7 @@ from pipeline.render import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEST_TEMPLATES
 GOLDEN = Path(__file__).parent / "golden"
 SUMMARY_CODES = ("good_practice", "reflection", "reportage")
 
@@ -101,8 +110,8 @@ def test_every_document_names_the_jst_and_its_terc(documents, code):
 
 def test_the_card_holds_the_choice_and_the_diagnosis(documents):
     text = documents["good_practice"]["karta_jst.docx"]
-    assert "Data wyboru obszaru | 15 lipca 2020 r." in text
-    assert "Okres diagnozy: 20 lipca 2020 r. – 31 sierpnia 2020 r." in text
+    assert typography("Data wyboru obszaru | 15 lipca 2020 r.") in text
+    assert typography("Okres diagnozy: 20 lipca 2020 r. – 31 sierpnia 2020 r.") in text
     assert "Gmina nie ma spójnej analizy potrzeb oświatowych.\nDane są rozproszone między referatami." in text
     assert text.index("Planowanie oparte na danych") < text.index("Monitorowanie jakości usług edukacyjnych |")
 
@@ -111,7 +120,7 @@ def test_the_hdr_lists_every_action_and_its_months(edition, templates, documents
     text = documents["good_practice"]["hdr.docx"]
     for action in full_unit_data()["hdr"]["actions"]:
         assert action["name"] in text
-    assert "Data przyjęcia HDR | 10 września 2020 r. (wersja 1.0)" in text
+    assert typography("Data przyjęcia HDR | 10 września 2020 r. (wersja 1.0)") in text
     assert "od 1.09.2020\ndo 1.10.2020" in text
     assert "Lp. | Działanie | IX 2020 | X 2020 | XI 2020 | XII 2020 | I 2021 | II 2021" in text
     assert "Łączny koszt działań (suma podanych kwot): 17\xa0450,00\xa0zł" in text
@@ -141,11 +150,11 @@ def test_meeting_totals_use_polish_plurals(documents, edition, templates):
 
 def test_each_meeting_is_a_section_with_its_tasks(documents):
     text = documents["good_practice"]["spotkania.docx"]
-    assert "Spotkanie nr 1 — 15 lipca 2020 r." in text
-    assert "Data i godzina | 15 lipca 2020 r., 9:00–12:00 (3\xa0h)" in text
+    assert typography("Spotkanie nr 1 — 15 lipca 2020 r.") in text
+    assert typography("Data i godzina | 15 lipca 2020 r., 9:00–12:00 (3\xa0h)") in text
     assert "Platforma | MS Teams" in text and "Miejsce | Urząd Gminy Żółkiewka, sala 12" in text
     assert "Etap cyklu | 5. Wdrożenie HDR ze wsparciem doradczym" in text
-    assert "1 | Zebrać dane z SIO za trzy lata. | Anna Nowak | 28 lipca 2020 r." in text
+    assert typography("1 | Zebrać dane z SIO za trzy lata. | Anna Nowak | 28 lipca 2020 r.") in text
     assert "Na spotkaniu nie ustalono zadań." in text
     assert "Sporządził(a): Marek Łoś" in text
 
@@ -161,7 +170,7 @@ SECTION_TITLES = {
                    "2.3. Etap interpretacyjny — znaczenie i wnioski", "2.4. Etap decyzyjny — decyzje i dalsze kroki",
                    "3. Wnioski i rekomendacje"],
     "reportage": ["Dane przy jednym stole", "Tło", "Przebieg", "Rozmowa: Anna Nowak, kierownik Referatu Oświaty",
-                  "Od czego zaczęliście?", "Efekty", "Tekst: Anna Nowak, Ewa Zielińska, 5 marca 2021 r."],
+                  "Od czego zaczęliście?", "Efekty", typography("Tekst: Anna Nowak, Ewa Zielińska, 5 marca 2021 r.")],
 }
 
 
@@ -227,7 +236,7 @@ def test_a_missing_variable_names_the_template_and_the_variable(edition, templat
     with pytest.raises(RenderError) as caught:
         render_document(templates, spec, context)
     assert caught.value.template == "hdr.docx" and caught.value.variable == "risks"
-    assert str(caught.value) == "Szablon hdr.docx (treść): nieznana zmienna „risks” w akapicie: „{% for r in risks %}”."
+    assert str(caught.value) == "Szablon hdr.docx (treść): nieznana zmienna „risks” w akapicie: „{% if risks %}”."
 
 
 def test_a_missing_field_of_an_item_is_named_too(edition, templates):
@@ -363,7 +372,7 @@ def test_property_elements_follow_the_schema_order_word_insists_on(edition, temp
 
     from lxml import etree
 
-    sys.path.insert(0, str(TEMPLATES))
+    sys.path.insert(0, str(ROOT / "templates"))  # the generator's kit knows the schema order
     from docx_kit import _RANKS
 
     for document in render_unit(full_unit(edition), edition, templates):
@@ -411,6 +420,122 @@ def test_style_pruning_follows_every_link_and_gives_up_on_what_it_cannot_know():
     assert referenced_styles('<w:p><w:pPr><w:pStyle w:val="Used"/></w:pPr></w:p>') == {"Used"}
     assert referenced_styles('<w:instrText> STYLEREF "Heading 1" </w:instrText>') is None
     assert referenced_styles('<w:pStyle w:val="{{ styl }}"/>') is None
+
+
+# ----------------------------------------------------------------------------- programme identification
+def _png(width: int, height: int) -> bytes:
+    """A minimal valid PNG (one colour) of the given size."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x1f\x38\x64" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_every_document_names_the_project_and_its_cofinancing_as_the_programme_states_them(edition, documents):
+    assert edition.project_title.endswith("kompetencji kluczowych uczniów – II etap")
+    for phrase in ("Europejskiego Funduszu Społecznego", "Osi Priorytetowej II", "Działania 2.10",
+                   "Programu Operacyjnego Wiedza Edukacja Rozwój 2014–2020", "Ośrodek Rozwoju Edukacji",
+                   "w partnerstwie ze Związkiem Miast Polskich"):
+        assert phrase in edition.cofinancing
+    for code in SUMMARY_CODES:
+        for name, text in documents[code].items():
+            assert edition.project_title in text, name
+            assert edition.cofinancing in text, name
+
+
+def test_a_logo_strip_put_beside_the_templates_appears_in_every_documents_header(edition, tmp_path):
+    shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
+    without = TemplateSet(tmp_path / "templates")
+    (tmp_path / "templates" / "logo").mkdir()
+    (tmp_path / "templates" / "logo" / "pasek.png").write_bytes(_png(80, 10))
+    with_logo = TemplateSet(tmp_path / "templates")
+    assert "logo/pasek.png" in template_hashes(tmp_path / "templates")
+    for code in SUMMARY_CODES:
+        unit = full_unit(edition, code)
+        for plain, marked in zip(render_unit(unit, edition, without), render_unit(unit, edition, with_logo), strict=True):
+            assert "teczka_pasek" not in zipfile.ZipFile(io.BytesIO(plain.data)).namelist()
+            package = zipfile.ZipFile(io.BytesIO(marked.data))
+            assert package.read("word/media/teczka_pasek.png") == _png(80, 10)
+            header = package.read("word/header1.xml").decode()
+            assert 'r:embed="rIdTeczkaPasek"' in header and f'descr="{edition.logo_alt}"' in header
+            assert "rIdTeczkaPasek" in package.read("word/_rels/header1.xml.rels").decode()
+            assert 'Extension="png"' in package.read("[Content_Types].xml").decode()
+            Document(io.BytesIO(marked.data))  # python-docx opens it: the package is consistent
+
+
+def test_a_logo_strip_that_is_not_a_png_is_a_clear_error(edition, tmp_path):
+    shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("logo"))
+    (tmp_path / "templates" / "logo").mkdir()
+    (tmp_path / "templates" / "logo" / "pasek.png").write_bytes(b"GIF89a....")
+    templates = TemplateSet(tmp_path / "templates")
+    with pytest.raises(RenderError, match=r"Pasek logotypów .*pasek\.png nie nadaje się do dokumentów "
+                                          r"\(to nie jest obraz PNG\)\. Zapisz go jako obraz PNG\."):
+        render_unit(full_unit(edition), edition, templates)
+
+
+def test_the_timeline_has_a_text_alternative_the_term_of_each_action_under_its_name(edition, templates):
+    unit = full_unit(edition)
+    spec = next(s for s in document_plan(unit, edition) if s.name == "hdr.docx")
+    context = build_context(spec, unit, edition)
+    data = render_document(templates, spec, context)
+    table = next(t for t in Document(io.BytesIO(data)).tables if t.rows[0].cells[1].text == "Działanie")
+    for row, action in zip(table.rows[1:], context["timeline"]["rows"], strict=True):
+        assert row.cells[1].text == f"{action['name']}\n{typography(action['term'])}"
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert '<w:tblCaption w:val="Harmonogram w czasie"/>' in xml and "<w:tblDescription " in xml
+
+
+# ----------------------------------------------------------------------------- pages that need no hand edit
+def _text_of(edition, templates, data, name):
+    return docx_text(_render(edition, templates, data, name))
+
+
+@pytest.mark.parametrize("sheet, heading", [("risks", "5. Ryzyka i sposoby przeciwdziałania"),
+                                            ("directions", "6. Kierunki wdrożenia oraz narzędzia i rozwiązania zarządcze")])
+def test_an_empty_hdr_section_says_not_specified(edition, templates, sheet, heading):
+    data = full_unit_data()
+    data["hdr"][sheet] = []
+    text = _text_of(edition, templates, data, "hdr.docx")
+    assert f"{heading}\nNie określono.\n" in text
+    assert f"{heading}\nNie określono.\n" not in _text_of(edition, templates, full_unit_data(), "hdr.docx")
+
+
+def test_the_hdr_dates_the_state_of_its_actions(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "hdr.docx")
+    assert typography("Stan realizacji na dzień 5 marca 2021 r. (data podsumowania).") in text
+    data = full_unit_data()
+    del data["summary"]
+    assert typography("Stan realizacji na dzień 5 listopada 2020 r. (data ostatniego spotkania).") in \
+        _text_of(edition, templates, data, "hdr.docx")
+    assert "| Stan realizacji\n" in text  # the column says what it holds
+
+
+def test_each_meeting_record_names_the_attendance_list_the_absent_and_who_prepares_and_approves(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "spotkania.docx")
+    assert "Uczestnicy z JST (wg listy obecności) | Anna Nowak\nPiotr Wiśniewski\nKatarzyna Zając" in text
+    assert "Nieobecni z zespołu JST | wszyscy obecni" in text
+    assert "Nieobecni z zespołu JST | Katarzyna Zając" in text  # meeting 2: two of three came
+    meetings = len(full_unit_data()["meetings"]["meetings"])
+    assert text.count("Załącznik: lista obecności ze spotkania nr ") == meetings
+    assert text.count("Sporządził(a): ") == meetings and text.count("Zatwierdził(a): ") == meetings
+    assert text.count("data i podpis") == 2 * meetings
+
+
+def test_the_card_has_the_team_contacts_in_one_column_and_a_signature_block(edition, templates):
+    text = _text_of(edition, templates, full_unit_data(), "karta_jst.docx")
+    assert "1 | Anna Nowak | Kierownik Referatu Oświaty | a.nowak@zolkiewka.example.pl\n84\u00a0123\u00a045\u00a067" in text
+    assert "2 | Piotr Wiśniewski | Sekretarz Gminy | p.wisniewski@zolkiewka.example.pl\n" in text
+    assert "Sporządził(a): Anna Nowak, Kierownik Referatu Oświaty" in text and "Zatwierdził(a): " in text
+
+
+def test_the_reflection_names_the_participants_of_the_discussion(documents):
+    assert ("Uczestnicy dyskusji | Anna Nowak, kierownik Referatu Oświaty\nPiotr Wiśniewski, sekretarz gminy\n"
+            "Marek Łoś, doradca (moderator)") in documents["reflection"]["podsumowanie.docx"]
 
 
 # ----------------------------------------------------------------------------- strict like the check; Writer's quotes

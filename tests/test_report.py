@@ -22,6 +22,7 @@ from pipeline.report import (
     report_json_bytes,
     validate_report,
 )
+from pipeline.report.model import as_of_text
 
 HOSTILE = ["=1+2", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "\t=1+2", "=cmd|' /C calc'!A0", "#N/A"]
 
@@ -173,7 +174,7 @@ def load(data: bytes):
 
 def test_workbook_sheets_and_rows(report):
     wb = load(build_coordinator_workbook(report))
-    assert wb.sheetnames == ["Jednostki", "Błędy", "Przegląd programu"]
+    assert wb.sheetnames == ["Przegląd programu", "Jednostki", "Błędy"]  # the overview opens and prints first
     units = wb["Jednostki"]
     header = [c.value for c in units[1]]
     assert header[:7] == [
@@ -214,7 +215,7 @@ def test_problems_sheet_lists_errors_warnings_and_failures(report):
     expected = sum(
         len(u["errors"]) + len(u["warnings"]) + bool(u["failure"]) for u in report["units"]
     )
-    assert len(rows) == expected == 4
+    assert len(rows) == expected == 5  # with Pszczyna's empty "Kierunki wdrożenia" sheet (a warning)
     kinds = {r[2] for r in rows}
     assert kinds == {"błąd", "ostrzeżenie", "błąd generowania"}
     f5 = next(r for r in rows if r[5] == "F5")
@@ -269,3 +270,25 @@ def test_workbook_bytes_are_deterministic(built_run: BuiltRun):
 def test_workbook_of_an_empty_report():
     wb = load(build_coordinator_workbook({"edition": {}, "stages": [], "units": []}))
     assert wb["Jednostki"].max_row == 1
+
+
+def test_the_reports_say_when_they_describe_from_the_data_and_print_on_a4(report):
+    for unit, day in zip(report["units"], ("2021-03-05", "2021-02-10", None), strict=False):
+        unit["as_of"] = day
+    assert as_of_text(report) == "Stan na 5 marca 2021 r. (najpóźniejsza data w formularzach jednostek)."
+    from pipeline.report import build_status_page
+
+    page = build_status_page(report)
+    assert as_of_text(report) in page
+    wb = load(build_coordinator_workbook(report))
+    assert as_of_text(report) in wb["Przegląd programu"]["A2"].value
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+        assert ws.print_area and ws.oddHeader.left.text.endswith(as_of_text(report))
+    for name in ("Jednostki", "Błędy"):
+        ws = wb[name]
+        assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$B"
+        assert int(ws.page_setup.scale) >= 80 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    for unit in report["units"]:
+        unit.pop("as_of", None)
+    assert as_of_text(report) == "Stan na: brak dat w danych jednostek."

@@ -76,7 +76,7 @@ def test_the_status_page_and_the_workbook_name_and_link_a_unit_whose_card_has_er
     assert (unit["status"], unit["name"], unit["teryt"]) == ("invalid", "Gmina Żółkiewka", "0606112")
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<th scope="row"><a href="#' in page and '">Gmina Żółkiewka</a></th><td>0606112</td>' in page
-    sheet = openpyxl.load_workbook(out / "raport.xlsx").worksheets[0]
+    sheet = openpyxl.load_workbook(out / "raport.xlsx")["Jednostki"]
     assert any(row[:3] == ("gmina-x", "Gmina Żółkiewka", "0606112") for row in sheet.iter_rows(values_only=True))
 
 

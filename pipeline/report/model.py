@@ -8,6 +8,7 @@ model (``model_dump(mode="json")``) defensively, so an old report.json still ren
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -15,8 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.documents import document_plan
 from pipeline.edition import Edition
 from pipeline.errors import Problem
+from pipeline.polish import format_date
 from pipeline.statuses import StatusId
 from pipeline.validate import UnitValidation
 
@@ -77,6 +80,7 @@ class ReportUnit(_Closed):
     warnings: list[ReportError]
     failure: str | None
     publication_omitted: list[str] = Field(default_factory=list)  # fields left out of the publication HTML
+    as_of: date | None = None  # the latest date in the unit's valid forms: what its entry describes
 
 
 def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> ReportUnit:
@@ -110,6 +114,7 @@ def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> Repo
         errors=[problem_entry(p) for p in validation.errors],
         warnings=[problem_entry(p) for p in validation.warnings],
         failure=None,
+        as_of=max((spec.date for spec in document_plan(unit, edition)), default=None),
     )
 
 
@@ -140,7 +145,7 @@ _KEY_ORDER = [
     "id", "name", "label", "start", "end",
     "teryt", "unit_type", "voivodeship", "status", "stage", "area", "summary_form",
     "meetings", "on_site", "online", "hours_on_site", "hours_online",
-    "sources", "documents", "bundle", "feedback", "errors", "warnings", "failure",
+    "sources", "documents", "bundle", "feedback", "errors", "warnings", "failure", "as_of",
     "file", "sheet", "cell", "field", "message", "value",
 ]  # fmt: skip
 _KEY_RANK = {key: rank for rank, key in enumerate(_KEY_ORDER)}
@@ -159,6 +164,19 @@ def _ordered(value: Any) -> Any:
     if isinstance(value, PurePath):
         return value.as_posix()
     return value
+
+
+def as_of_text(report: dict[str, Any]) -> str:
+    """"Stan na …" of a report, from the data (never the clock, so an unchanged run writes the same
+    reports): the latest date in any unit's forms (a document's date: diagnosis, HDR adoption,
+    last meeting, summary)."""
+    days = []
+    for unit in report.get("units") or []:
+        with contextlib.suppress(TypeError, ValueError):
+            days.append(date.fromisoformat(str(unit.get("as_of"))))
+    if not days:
+        return "Stan na: brak dat w danych jednostek."
+    return f"Stan na {format_date(max(days))} (najpóźniejsza data w formularzach jednostek)."
 
 
 def report_json_bytes(report: dict[str, Any] | Report) -> bytes:

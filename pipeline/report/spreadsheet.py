@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.files import XLSX_FONT, cell_at, first_sheet
-from pipeline.report.model import STAGE_COUNT
+from pipeline.report.model import STAGE_COUNT, as_of_text
 from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.xlsx import (
     HEADER_FONT,
@@ -181,7 +181,7 @@ def _fill_overview(ws: Worksheet, report: dict[str, Any], ov: Overview) -> None:
     edition = report.get("edition") or {}
     title = set_text(cell_at(ws, 1, 1), f"Przegląd programu — {edition.get('name') or ''}")
     title.font = Font(name=XLSX_FONT, bold=True, size=14)
-    set_text(cell_at(ws, 2, 1), f"Liczba jednostek w raporcie: {ov.units}")
+    set_text(cell_at(ws, 2, 1), f"Liczba jednostek w raporcie: {ov.units}. {as_of_text(report)}")
     for letter, width in zip("ABCD", (8, 62, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     count = "Liczba JST"
@@ -238,6 +238,27 @@ def _fill_overview(ws: Worksheet, report: dict[str, Any], ov: Overview) -> None:
     landscape(ws)
 
 
+def _print_on_a4(ws: Worksheet, as_of: str) -> None:
+    """Legible on A4: landscape, the used range as print area, at most as narrow as 80 % (a wide
+    list continues on the next page across, with its header row and first two columns repeated),
+    and "Stan na …" with the page number in the page header."""
+    ws.print_area = f"A1:{ws.cell(row=max(ws.max_row, 1), column=max(ws.max_column, 1)).coordinate}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if ws.title != OVERVIEW_SHEET:  # the lists: repeat the names, never shrink below 80 %
+        if ws.sheet_properties.pageSetUpPr is not None:
+            ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = 80
+        ws.print_title_cols = "A:B"
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    header = ws.oddHeader
+    left, right = (header.left, header.right) if header is not None else (None, None)
+    if left is not None and right is not None:  # openpyxl always makes both; the stubs allow None
+        left.text, left.size = f"{ws.title} — {as_of}", 9
+        right.text, right.size = "Strona &P z &N", 9
+
+
 def build_coordinator_workbook(
     report: dict[str, Any], *, areas: Iterable[Any] | None = None
 ) -> bytes:
@@ -253,6 +274,11 @@ def build_coordinator_workbook(
     _fill_units(units_ws, units)
     _fill_problems(wb.create_sheet(PROBLEMS_SHEET), units)
     _fill_overview(wb.create_sheet(OVERVIEW_SHEET), report, overview)
+    wb.move_sheet(OVERVIEW_SHEET, offset=-2)  # the overview opens and prints first
+    wb.active = 0
+    as_of = as_of_text(report)
+    for ws in wb.worksheets:
+        _print_on_a4(ws, as_of)
     edition = report.get("edition") or {}
     when = fixed_datetime(edition.get("start"))
     return deterministic_xlsx(wb, when, title=f"Raport koordynatora — {edition.get('name') or ''}")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pipeline.polish import count, format_date_range, format_decimal, plural
 from pipeline.report.charts import Bar, bar_chart, stage_strip
-from pipeline.report.model import STAGE_COUNT
+from pipeline.report.model import STAGE_COUNT, as_of_text
 from pipeline.report.overview import Overview, compute_overview
 from pipeline.report.page_style import PAGE_CSS
 from pipeline.statuses import BY_ID, status_label
@@ -246,6 +246,7 @@ def build_status_page(report: dict[str, Any], *, areas: Iterable[Any] | None = N
 <header class="page-head">
 <h1>Teczka JST — stan jednostek</h1>
 <p class="edition">{e(edition.get("name"))}</p>
+<p class="meta"><strong>{e(as_of_text(report))}</strong></p>
 <p class="meta">Okres edycji: {e(period)} · wersja narzędzia {e(report.get("tool_version"))} · zestawienie dla koordynatora: <a href="raport.xlsx">raport.xlsx</a></p>
 </header>
 <main>
