@@ -8,7 +8,7 @@ FORMS ?= forms
 OUT ?= output
 
 .DEFAULT_GOAL := help
-.PHONY: help documents forms samples validate test test-fast lint bench clean system-deps serve
+.PHONY: help documents preview forms samples validate test test-fast lint bench clean system-deps serve
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ system-deps: ## Install LibreOffice and fonts when missing (needs root), or say 
 documents: $(STAMP) system-deps ## Build every unit under forms/ into output/ (the main job)
 	@$(BIN)/teczka build --forms $(FORMS) --out $(OUT)
 
+preview: $(STAMP) system-deps ## Preview the templates with sample data (output/podglad/index.html)
+	@$(BIN)/teczka templates preview --out $(OUT)/podglad
+
 forms: $(STAMP) ## Regenerate the blank forms in forms/puste/
 	@$(BIN)/teczka forms --out $(FORMS)/puste
 
@@ -40,13 +43,16 @@ serve: $(STAMP) system-deps ## Teczka online: serve the teams' and the coordinat
 validate: $(STAMP) ## Validate the forms only (no documents)
 	@$(BIN)/teczka validate $(FORMS)
 
+# The fast tests run on every core (pytest-xdist, one test file per worker); the slow ones one at a
+# time, as they start LibreOffice, Chromium and whole builds that use every core themselves.
 test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
 	@$(BIN)/mypy
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+	@$(BIN)/python -m pytest -q -m slow
 
 test-fast: $(STAMP) ## Run the fast tests only
-	@$(BIN)/python -m pytest -q -m "not slow"
+	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
 
 lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench

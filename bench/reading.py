@@ -23,6 +23,8 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -61,18 +63,10 @@ def slow_sheet(base: bytes, cells: int) -> bytes:
     for start in range(0, cells, 10_000):
         row = first + start // 10_000
         rows.append(f'<row r="{row}">' + "".join(
-            f'<c r="{_letters(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
+            f'<c r="{get_column_letter(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
     last = first + len(rows)
     rows.append(f'<row r="{last}"><c r="A{last}"><v>1</v></c><c r="B{last}"><f>1+1</f><v>2</v></c></row>')
     return base.replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>")
-
-
-def _letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def timed(function, *args, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]

@@ -8,7 +8,9 @@ of these and prints what it gets back; a web route does the same and renders a p
   (a unit's report entry — the very shape of a unit in report.json — with its problems);
 - ``build(options)`` → ``BuildSummary`` (whose ``report`` is the ``Report`` written as report.json);
 - ``render_unit(folder, edition, templates_dir)`` → the unit's documents as bytes, in memory;
-- ``feedback_workbooks(folder, edition)`` → the team's workbooks with the problem cells marked.
+- ``feedback_workbooks(unit_report)`` → the team's workbooks with the problem cells marked;
+- and, as the CLI's other commands use them: ``write_blank_forms``, ``write_sample_forms``,
+  ``write_demo``, ``verify_bundle``, ``check_templates``/``format_issues``.
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ from pathlib import Path
 from pydantic import PrivateAttr
 
 from pipeline import render, validate
+from pipeline.blank_forms import write_blank_forms, write_sample_forms
 from pipeline.build import BuildOptions, BuildSummary, build
+from pipeline.bundle import verify_bundle
+from pipeline.demo import write_demo
 from pipeline.edition import Edition, load_edition
 from pipeline.errors import Problem, TeczkaError, UsageError
 from pipeline.models import Unit
 from pipeline.render import RenderedDocument
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import Report, ReportUnit, relative_path, unit_entry
+from pipeline.template_check import check_templates, format_issues
 
 __all__ = [
     "BuildOptions", "BuildSummary", "Edition", "Problem", "RenderedDocument", "Report", "TeczkaError",
-    "UnitReport", "build", "feedback_workbooks", "load_edition", "render_unit", "validate_forms",
-    "validate_path", "validate_unit",
+    "UnitReport", "build", "check_templates", "feedback_workbooks", "format_issues", "load_edition", "render_unit",
+    "validate_forms", "validate_path", "validate_unit", "verify_bundle", "write_blank_forms", "write_demo",
+    "write_sample_forms",
 ]  # fmt: skip
 
 

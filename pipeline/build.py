@@ -38,6 +38,7 @@ from pipeline.render import template_hashes
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
+from pipeline.shipped import SHIPPED_DIR, shipped_hashes, update_notice
 from pipeline.state import (
     DAMAGED_WARNING,
     BuildState,
@@ -75,6 +76,7 @@ class BuildOptions:
     force: bool = False
     conversion_timeout: float = 120.0
     soffice: str | None = None
+    shipped_dir: Path = SHIPPED_DIR  # the templates this version of the tool ships (pipeline/shipped.py)
 
 
 @dataclass
@@ -142,6 +144,9 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
         echo(DAMAGED_WARNING.format(path=state.path))
     key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
+    for line in update_notice(options.templates_dir, state.shipped, options.shipped_dir):
+        echo(line)
+    state.shipped = shipped_hashes(options.shipped_dir)  # saved with the state: said once per new version
     safe_child(options.out_dir, BUNDLES_DIR)  # a symlinked bundles folder leading elsewhere: refuse
     _clear_leftovers(options.out_dir)
     staging_root = safe_child(options.out_dir, STAGING_DIR)

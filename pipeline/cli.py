@@ -15,17 +15,12 @@ from typing import Any
 
 import click
 
-from pipeline import __version__, api
-from pipeline.blank_forms import write_blank_forms, write_sample_forms
-from pipeline.build import BuildOptions
-from pipeline.bundle import verify_bundle
+from pipeline import __version__, api, preview, shipped
 from pipeline.cli_polish import install as install_polish
 from pipeline.console import BuildConsole, mask_problem, masked_report
-from pipeline.demo import write_demo
 from pipeline.edition import DEFAULT_EDITION, load_edition
 from pipeline.errors import TeczkaError, os_error_message
 from pipeline.statuses import BY_ID
-from pipeline.template_check import check_templates, format_issues
 
 install_polish()
 
@@ -103,7 +98,7 @@ def main(edition_id: str) -> None:
 @user_errors
 def forms_command(out_dir: Path, edition_id: str) -> None:
     """Zapisz puste formularze dla zespołów JST (jeden skoroszyt na formularz)."""
-    for path in write_blank_forms(out_dir, load_edition(edition_id)):
+    for path in api.write_blank_forms(out_dir, load_edition(edition_id)):
         click.echo(f"zapisano {path}")
 
 
@@ -116,7 +111,7 @@ def forms_command(out_dir: Path, edition_id: str) -> None:
 @user_errors
 def samples_command(source: Path, forms_dir: Path, edition_id: str) -> None:
     """Odtwórz wypełnione formularze przykładowych jednostek z danych JSON."""
-    written = write_sample_forms(source, forms_dir, load_edition(edition_id))
+    written = api.write_sample_forms(source, forms_dir, load_edition(edition_id))
     click.echo(f"zapisano {len(written)} formularzy w {forms_dir}")
 
 
@@ -164,7 +159,7 @@ def build_command(forms_dir: Path, out_dir: Path, templates_dir: Path, no_pdf: b
     Kod wyjścia: 0 — jednostki kompletne lub w toku, 1 — są jednostki z błędami w formularzach
     albo nieudane, 2 — budowanie nie mogło ruszyć lub musiało się zatrzymać.
     """
-    options = BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
+    options = api.BuildOptions(forms_dir=forms_dir, out_dir=out_dir, edition=load_edition(edition_id),
                            templates_dir=templates_dir, pdf=not no_pdf, html=not no_html, force=force,
                            conversion_timeout=timeout)
     if jobs:
@@ -187,7 +182,7 @@ def demo_command(count: int, seed: int, out_dir: Path, edition_id: str) -> None:
     Edycja jest ta sama co w innych poleceniach, więc „teczka build --forms KATALOG” zbuduje je od razu.
     """
     edition = load_edition(edition_id)
-    ids = write_demo(count, seed, out_dir, edition)
+    ids = api.write_demo(count, seed, out_dir, edition)
     click.echo(f"zapisano formularze {len(ids)} jednostek w {out_dir} (edycja {edition.id})")
 
 
@@ -199,7 +194,7 @@ def verify_command(bundles: tuple[Path, ...]) -> None:
     """Sprawdź paczki z ich manifestami (sumy kontrolne, rozmiary, brakujące lub nadmiarowe pliki)."""
     failed = 0
     for path in bundles:
-        problems = verify_bundle(path)
+        problems = api.verify_bundle(path)
         if problems:
             failed += 1
             click.secho(f"{path}: NIEZGODNA", fg="red")
@@ -221,14 +216,57 @@ def templates_group() -> None:
 @edition_option
 @user_errors
 def templates_check_command(templates_dir: Path, edition_id: str) -> None:
-    """Sprawdź szablony: poprawność znaczników, znane zmienne, znaczniki rozbite przez Worda."""
-    issues = check_templates(templates_dir, load_edition(edition_id))
+    """Sprawdź szablony: znaczniki, zmienne i to, co Word robi ze znacznikami (cudzysłowy, formatowanie, czcionki)."""
+    issues = api.check_templates(templates_dir, load_edition(edition_id))
     if issues:
-        click.echo(format_issues(issues))
+        click.echo(api.format_issues(issues))
     errors = [i for i in issues if i.severity == "error"]
     click.echo(f"Szablony: {'błędy: ' + str(len(errors)) if errors else 'w porządku'}"
                f" (ostrzeżenia: {len(issues) - len(errors)}).")
+    if differing := shipped.differing(templates_dir):
+        click.echo(f"Różnią się od wersji dostarczonych z programem (zmiany koordynatora): {', '.join(differing)}.")
     sys.exit(1 if errors else 0)
+
+
+@templates_group.command("restore")
+@click.argument("names", nargs=-1, required=True, metavar="SZABLON...")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
+@user_errors
+def templates_restore_command(names: tuple[str, ...], templates_dir: Path) -> None:
+    """Przywróć wersję szablonu dostarczoną z programem (obecny plik trafi do templates/poprzednie/)."""
+    for name in names:
+        changed, kept = shipped.restore(templates_dir, name)
+        click.echo(f"{name}: przywrócono wersję dostarczoną z programem"
+                   + (f"; poprzedni plik zachowano jako {kept}." if kept else ".") if changed
+                   else f"{name}: jest już w wersji dostarczonej z programem.")
+
+
+@templates_group.command("preview")
+@click.argument("names", nargs=-1, metavar="[SZABLON]...")
+@click.option("--units", "unit_ids", multiple=True, metavar="JEDNOSTKA",
+              help="Jednostka z katalogu --forms, której dane pokazać (można powtórzyć; domyślnie dane przykładowe "
+                   "wypełniające każde pole).")
+@click.option("--compare", is_flag=True, help="Pokaż każdą stronę przed (ostatni zaakceptowany podgląd) i po; "
+              "zaznacz zmienione.")
+@click.option("--accept", is_flag=True, help="Ten podgląd staje się wzorcem do porównań (--compare).")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("templates"),
+              show_default=True, help="Katalog szablonów Word.")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("forms"),
+              show_default=True, help="Katalog z formularzami jednostek (dla --units).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="KATALOG", default=Path("output/podglad"),
+              show_default=True, help="Katalog podglądu.")
+@edition_option
+@user_errors
+def templates_preview_command(names: tuple[str, ...], unit_ids: tuple[str, ...], compare: bool, accept: bool,
+                              templates_dir: Path, forms_dir: Path, out_dir: Path, edition_id: str) -> None:
+    """Pokaż szablony wypełnione danymi: strony PDF i PNG oraz strona HTML (output/podglad/index.html)."""
+    edition = load_edition(edition_id)
+    units = preview.load_units(forms_dir, list(unit_ids), edition) if unit_ids else None
+    result = preview.make_preview(templates_dir, edition, out_dir, names=list(names) or None, units=units,
+                                  compare=compare, accept=accept)
+    click.echo("\n".join(preview.preview_summary(result)))
+    sys.exit(1 if any(doc.error for doc in result.documents) else 0)
 
 
 def _print_unit(result: api.UnitReport) -> None:

@@ -190,8 +190,9 @@ class Pandoc:
                 proc.kill()
             proc.wait()
             for stream in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    stream.close()
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
         if not keep_folder:
             self._tmp.cleanup()
 

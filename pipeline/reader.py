@@ -137,7 +137,8 @@ def check_container(path: Path, display: str) -> list[Problem]:
         raise FormFileError(f"{display}: to skoroszyt binarny programu Excel (.xlsb). Zapisz go jako skoroszyt "
                             "programu Excel (.xlsx).")
     if "content.xml" in names and "mimetype" in names:
-        _unpack_checked(path, display, ())  # damaged or lying members: as for .xlsx
+        content = _unpack_checked(path, display, {"content.xml"})  # damaged or lying members: as for .xlsx
+        workbook_scan.scan_opendocument(content.get("content.xml", b""), display)
         return _check_opendocument(path, display, names)
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FormFileError(f"{display}: skoroszyt zawiera makra. Zapisz go bez makr jako zwykły skoroszyt (.xlsx).")

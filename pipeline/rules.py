@@ -500,7 +500,7 @@ def _state_after_date(summary: models.SummaryForm, edition: Edition) -> Iterator
     chosen = edition.summary_form_code(known(summary.info.form))
     part = getattr(summary, chosen, None) if chosen else None
     texts: list[tuple[Loc, Any]] = []
-    if part is not None:
+    if part is not None and chosen:
         texts += [((chosen, name), getattr(part, name)) for name in type(part).model_fields]
     if chosen == "reportage":
         texts += [(("interview", index, "answer"), item.answer) for index, item in enumerate(summary.interview)]

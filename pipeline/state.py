@@ -53,7 +53,7 @@ class BuildState:
     path: Path
     units: dict[str, UnitState] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)  # what the last reports were made from
-
+    shipped: dict[str, str] | None = None  # the shipped templates the last build saw (pipeline/shipped.py)
     damaged: bool = False  # a state file was there but unreadable: everything is rebuilt
 
     @classmethod
@@ -67,8 +67,9 @@ class BuildState:
             return cls(path)
         except (OSError, ValueError):
             return cls(path, damaged=True)
+        shipped = _shipped(raw)  # kept across versions: a new version's templates are announced once
         if isinstance(raw, dict) and raw.get("version") != STATE_VERSION and "units" in raw:
-            return cls(path)  # another version of the tool: a full rebuild, nothing wrong
+            return cls(path, shipped=shipped)  # another version of the tool: a full rebuild, nothing wrong
         try:
             checked = _STATE_SHAPE.validate_python(raw)
         except ValidationError:
@@ -76,10 +77,10 @@ class BuildState:
         if any(unit.report.id != uid for uid, unit in checked.units.items()):
             return cls(path, damaged=True)
         units = {uid: UnitState(**data) for uid, data in raw["units"].items()}
-        return cls(path, units, raw.get("reports", {}))
+        return cls(path, units, raw.get("reports", {}), shipped)
 
     def save(self) -> None:
-        payload = {"version": STATE_VERSION, "reports": self.reports,
+        payload = {"version": STATE_VERSION, "reports": self.reports, "shipped": self.shipped,
                    "units": {uid: vars(state) for uid, state in sorted(self.units.items())}}
         atomic_write_bytes(self.path, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
@@ -104,7 +105,16 @@ class _StateShape(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     version: int
     reports: dict[str, Any] = {}
+    shipped: dict[str, str] | None = None
     units: dict[str, _UnitShape]
+
+
+def _shipped(raw: Any) -> dict[str, str] | None:
+    """The shipped templates' hashes a state records, if they look right."""
+    shipped = raw.get("shipped") if isinstance(raw, dict) else None
+    if isinstance(shipped, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in shipped.items()):
+        return shipped
+    return None
 
 
 _STATE_SHAPE = TypeAdapter(_StateShape)

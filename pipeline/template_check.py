@@ -1,5 +1,7 @@
-"""Checking Word templates before a run: tags that do not parse, tags Word split across runs,
-variables the pipeline does not provide, and data a template leaves out.
+"""Checking Word templates before a run: tags that do not parse, variables the pipeline does not
+provide, data a template leaves out, and what Word does to templates (``template_word``: curly
+quotes and formatting changes inside tags, loop tags sharing a paragraph or row, pictures next to
+tags in headers, fonts this machine lacks).
 
 Every template part (body, headers, footers) is read the way the renderer reads it (docxtpl's
 patching, the same Jinja environment). Variables are compared with what ``build_context``
@@ -10,7 +12,6 @@ or context key is known here without being listed twice. Messages are Polish.
 from __future__ import annotations
 
 import io
-import re
 import types
 import typing
 import zipfile
@@ -37,11 +38,9 @@ from pipeline.render import (
     rendered_parts,
     unescape_tags,
 )
+from pipeline.template_word import font_findings, part_findings
 
 Severity = Literal["error", "warning"]
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_TAG = re.compile(r"\{[{%#].*?[}%#]\}")
-_BLOCK_TAG = re.compile(r"\{%-?\s*(?:p|tr|tc|r)\s.*?%\}|\{\{\s*(?:p|tr|tc|r)\s.*?\}\}")
 _UNKNOWN = object()
 
 
@@ -145,7 +144,8 @@ def check_template(path: Path, context: dict[str, Any], required: frozenset[str]
     for part_name, label in sorted(parts.items()):
         xml = unescape_tags(archive.read(part_name).decode("utf-8"))
         head = f"Szablon {path.name} ({label})"
-        issues += _raw_paragraph_issues(path.name, label, head, xml)
+        issues += [TemplateIssue(path.name, label, f.severity, f"{head}: {f.message}", f.context_text)
+                   for f in part_findings(xml, label)]
         source = prepare_source(xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml)
         lines = source.split("\n")
         try:
@@ -168,77 +168,12 @@ def check_template(path: Path, context: dict[str, Any], required: frozenset[str]
         issues += walker.issues
         if not any(i.severity == "error" and i.part == label for i in issues):
             issues += _render_check(env, source, context, path.name, label, head)
+    issues += [TemplateIssue(path.name, "", f.severity, f"Szablon {path.name}: {f.message}", f.context_text)
+               for f in font_findings(archive)]
     for key in sorted(required - used) if not unreadable else ():
         issues.append(TemplateIssue(path.name, "", "warning", f"Szablon {path.name} nie używa zmiennej „{key}”: "
                                     "dokument pominie te dane."))
     return issues
-
-
-def _raw_paragraph_issues(template: str, label: str, head: str, xml: str) -> list[TemplateIssue]:
-    """Tags split across runs, and paragraph tags that share their paragraph with other text."""
-    issues = []
-    root = etree.fromstring(xml.encode("utf-8"))
-    for paragraph in root.iter(f"{_W}p"):
-        texts = [t.text or "" for t in paragraph.iter(f"{_W}t") if _own_paragraph(t, paragraph)]
-        full = "".join(texts)
-        if "{" not in full:
-            continue
-        bounds, offset = [], 0
-        for text in texts:
-            offset += len(text)
-            bounds.append(offset)
-        for match in _TAG.finditer(full):
-            if any(match.start() < b < match.end() for b in bounds):
-                issues.append(TemplateIssue(template, label, "warning",
-                                            f"{head}: znacznik „{match[0]}” jest podzielony na kilka fragmentów tekstu "
-                                            f"(Word zmienił formatowanie w środku znacznika) w akapicie: „{full}”. "
-                                            "Usuń znacznik i wpisz go ponownie w całości.", full))
-        issues += _unbalanced(template, label, head, full)
-        for match in _BLOCK_TAG.finditer(full):
-            rest = (full[: match.start()] + full[match.end():]).strip()
-            if rest:
-                issues.append(TemplateIssue(template, label, "warning",
-                                            f"{head}: znacznik „{match[0]}” zastępuje cały akapit, więc tekst „{rest}” "
-                                            f"zniknie z dokumentu. Przenieś znacznik do osobnego akapitu: „{full}”.", full))
-    return issues
-
-
-_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
-
-
-def _unbalanced(template: str, label: str, head: str, text: str) -> list[TemplateIssue]:
-    """Tags opened and not closed (or closed and not opened) within one paragraph: docxtpl
-    would silently swallow the text up to the next tag, here they are errors."""
-    problems: list[tuple[tuple[str, int], str | None]] = []
-    opened: tuple[str, int] | None = None
-    for match in re.finditer(r"\{\{|\{%|\{#|\}\}|%\}|#\}", text):
-        token = match[0]
-        if token in _CLOSERS:
-            if opened is not None:
-                problems.append((opened, _CLOSERS[opened[0]]))
-            opened = (token, match.start())
-        elif opened is None or _CLOSERS[opened[0]] != token:
-            start = opened[1] if opened else max(match.start() - 30, 0)
-            problems.append(((token, start), None))
-            opened = None
-        else:
-            opened = None
-    if opened is not None:
-        problems.append((opened, _CLOSERS[opened[0]]))
-    issues = []
-    for (token, start), missing in problems:
-        fragment = text[start: start + 60]
-        hint = f"Brakuje „{missing}”." if missing else f"„{token}” nie pasuje do otwarcia znacznika."
-        issues.append(TemplateIssue(template, label, "error", f"{head}: niedomknięty znacznik „{fragment}” w akapicie: "
-                                    f"„{text}”. {hint}", text))
-    return issues
-
-
-def _own_paragraph(text_element, paragraph) -> bool:
-    parent = text_element.getparent()
-    while parent is not None and parent.tag != f"{_W}p":
-        parent = parent.getparent()
-    return parent is paragraph
 
 
 def _where(tree: nodes.Template, lines: list[str], name: str) -> str:

@@ -241,3 +241,71 @@ class _SheetScan:
         return FormFileError(f"{self.display}: arkusz „{self.title or '?'}” jest za duży jak na formularz (ponad "
                              f"{format_number(limit)} komórek) — odrzucono go jako podejrzany. "
                              "Usuń zbędne wiersze i kolumny z końca arkusza.")
+
+
+# -- OpenDocument (.ods): repeated rows and cells ------------------------------------------------
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_CELLS = {f"{{{_ODS_TABLE}}}table-cell", f"{{{_ODS_TABLE}}}covered-table-cell"}
+
+
+def scan_opendocument(content: bytes, display: str) -> None:
+    """Refuse an .ods whose filled cells span more than ``MAX_SHEET_CELLS`` in one table: one
+    cell repeated 2 000 times in a row repeated 20 000 times is 1 KB on disk, and
+    python-calamine would build the 40 million cells. Bounded by ``MAX_PARSED_ELEMENTS``."""
+    from lxml import etree  # installed with python-docx
+
+    scan = _OpenDocumentScan(display, _Budget(MAX_PARSED_ELEMENTS))
+    parser = etree.XMLParser(target=scan, resolve_entities=False, no_network=True, huge_tree=False,
+                             load_dtd=False)
+    try:
+        for start in range(0, len(content), _CHUNK):
+            parser.feed(content[start:start + _CHUNK])
+        parser.close()
+    except etree.XMLSyntaxError:
+        raise FormFileError(f"{display}: {DAMAGED}") from None
+
+
+class _OpenDocumentScan(_SheetScan):
+    """Parser target over content.xml: the filled extent of each table, repeats counted."""
+
+    def __init__(self, display: str, budget: _Budget) -> None:
+        super().__init__(display, None, budget)
+        self.rows_repeated = 1
+        self.row_filled = False
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            raise self._too_large(MAX_PARSED_ELEMENTS)
+        if tag == f"{{{_ODS_TABLE}}}table":
+            self.title, self.row, self.last_row, self.last_column = attributes.get(f"{{{_ODS_TABLE}}}name"), 0, 0, 0
+        elif tag == f"{{{_ODS_TABLE}}}table-row":
+            self.rows_repeated = _repeat(attributes.get(f"{{{_ODS_TABLE}}}number-rows-repeated"))
+            self.column, self.row_filled = 0, False
+        elif tag in _ODS_CELLS:
+            repeated = _repeat(attributes.get(f"{{{_ODS_TABLE}}}number-columns-repeated"))
+            self.column += repeated
+            self.in_cell, self.filled = True, f"{{{_ODS_OFFICE}}}value-type" in attributes
+        elif self.in_cell:
+            self.filled = True  # text or an annotation inside the cell
+
+    def data(self, text: str) -> None:
+        return None
+
+    def end(self, tag: str) -> None:
+        if tag in _ODS_CELLS:
+            self.in_cell = False
+            if self.filled:
+                self.row_filled, self.last_column = True, max(self.last_column, self.column)
+        elif tag == f"{{{_ODS_TABLE}}}table-row":
+            self.row += self.rows_repeated
+            if self.row_filled:
+                self.last_row = self.row
+                if self.last_row * self.last_column > MAX_SHEET_CELLS:
+                    raise self._too_large(MAX_SHEET_CELLS)
+
+
+def _repeat(text: str | None) -> int:
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) <= 9 else 1

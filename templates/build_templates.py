@@ -1,11 +1,21 @@
-"""Generate the initial Word templates in templates/ (dev script, run once; then edit the .docx).
+"""Generate the first Word templates (developer tool; the .docx files in templates/ are the source).
 
-    .venv/bin/python templates/build_templates.py [--only hdr.docx]
+    .venv/bin/python templates/build_templates.py [--only hdr.docx] [--out DIR]
+    .venv/bin/python templates/build_templates.py --accept   # the current files become the baseline
+    .venv/bin/python templates/build_templates.py --ship     # the current files become the shipped version
 
-The .docx files are the source a coordinator edits in Word or LibreOffice Writer; re-running
-this script overwrites their edits. Tags follow docxtpl: {{ … }} for values, {%p … %} in a
-paragraph of its own for conditions and loops over paragraphs, {%tr … %} for table rows.
-The context keys are listed in templates/README.md and checked by `teczka templates check`.
+The .docx files are the source a coordinator edits in Word or LibreOffice Writer; nothing in
+`make` runs this script. It refuses to write over a template that differs from its own last
+output (the sha256 of each file it wrote is recorded in ``.generated.json`` next to the
+templates): an edited template is never overwritten. It names each such template and says
+why; after comparing, ``--accept`` records the current files as the baseline (use it too after
+merging templates regenerated on another branch), and the next run may overwrite them.
+``--ship`` copies the current templates into the package (pipeline/shipped_templates/): the
+versions this release of the tool ships, against which a build tells a coordinator that a new
+version of a template they edited exists (a test fails until the two agree).
+Tags follow docxtpl: {{ … }} for values, {%p … %} in a paragraph of its own for conditions and
+loops over paragraphs, {%tr … %} for table rows. The context keys are listed in
+templates/README.md and checked by `teczka templates check`.
 """
 
 from __future__ import annotations
@@ -326,24 +336,100 @@ def _without_thumbnail(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
+RECORD = ".generated.json"  # template file name -> sha256 of this script's last output
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_record(folder: Path) -> dict[str, str]:
+    import json
+
+    path = folder / RECORD
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _write_record(folder: Path, record: dict[str, str]) -> None:
+    import json
+
+    from pipeline.files import atomic_write_bytes
+
+    text = json.dumps(dict(sorted(record.items())), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(folder / RECORD, text.encode("utf-8"))
+
+
+def refusals(folder: Path, outputs: dict[str, bytes], record: dict[str, str]) -> list[str]:
+    """Why each existing template may not be overwritten: it differs from the last output recorded."""
+    reasons = []
+    for name, data in outputs.items():
+        target = folder / name
+        if not target.exists():
+            continue
+        current = _sha256(target.read_bytes())
+        if current == _sha256(data) or current == record.get(name):
+            continue
+        why = ("no output of this script is recorded for it" if name not in record
+               else "it differs from this script's last output (edited in Word or LibreOffice since?)")
+        reasons.append(f"{target}: not overwritten: {why}.")
+    return reasons
+
+
+def generate(name: str) -> bytes:
     from io import BytesIO
 
-    from pipeline.files import atomic_write_bytes, normalize_docx
+    from pipeline.files import normalize_docx
+
+    doc, title = TEMPLATES[name]()
+    finish(doc)
+    core_properties(doc, f"Szablon: {title}")
+    buffer = BytesIO()
+    doc.save(buffer)
+    return normalize_docx(_without_thumbnail(buffer.getvalue()), modified=datetime(2020, 7, 1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.files import atomic_write_bytes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(TEMPLATES), help="build only this template")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: templates/)")
+    parser.add_argument("--ship", action="store_true",
+                        help="copy the current templates into pipeline/shipped_templates/ (writes no template)")
+    parser.add_argument("--accept", action="store_true",
+                        help="record the current templates as this script's last output (writes no template)")
     args = parser.parse_args(argv)
-    for name in args.only or TEMPLATES:
-        doc, title = TEMPLATES[name]()
-        finish(doc)
-        core_properties(doc, f"Szablon: {title}")
-        buffer = BytesIO()
-        doc.save(buffer)
-        data = normalize_docx(_without_thumbnail(buffer.getvalue()), modified=datetime(2020, 7, 1))
+    names = args.only or list(TEMPLATES)
+    record = _read_record(args.out)
+    if args.ship:
+        from pipeline.shipped import SHIPPED_DIR
+
+        SHIPPED_DIR.mkdir(exist_ok=True)
+        for name in names:
+            atomic_write_bytes(SHIPPED_DIR / name, (args.out / name).read_bytes())
+            print(f"shipped {SHIPPED_DIR / name}")
+        return 0
+    if args.accept:
+        for name in names:
+            if (args.out / name).exists():
+                record[name] = _sha256((args.out / name).read_bytes())
+                print(f"accepted {args.out / name}")
+        _write_record(args.out, record)
+        return 0
+    outputs = {name: generate(name) for name in names}
+    refused = refusals(args.out, outputs, record)
+    if refused:
+        print("\n".join(refused), file=sys.stderr)
+        print("Nothing written. Compare the templates named above with the generator's output "
+              "(--out /tmp/x); to let this script overwrite them, run it with --accept first.", file=sys.stderr)
+        return 1
+    for name, data in outputs.items():
         atomic_write_bytes(args.out / name, data)
+        record[name] = _sha256(data)
         print(f"{args.out / name}")
+    _write_record(args.out, record)
     return 0
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from pipeline.edition import Edition
 from pipeline.models import FORM_MODELS, Unit
 from pipeline.ooxml import TIMELINE_FILL
+
+# The tests' own templates: pipeline tests pin their wording, never the shipped (coordinator's) ones.
+TEST_TEMPLATES = Path(__file__).parent / "data" / "templates"
 
 JST_NAME = "Gmina Żółkiewka"
 TERC = "0613082"
@@ -239,6 +243,15 @@ def full_unit(edition: Edition, summary: str = "good_practice", actions: int = 8
 
 
 # ----------------------------------------------------------------------------- reading results
+def all_paragraphs(document: Any) -> Any:
+    """Every paragraph of a python-docx document: the body's, then those in table cells."""
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+
+
 def docx_text(data: bytes) -> str:
     """A .docx as text, in reading order: header, body (tables as "a | b" rows), footer."""
     import io

@@ -12,6 +12,8 @@ import struct
 import zipfile
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 SHEET = "xl/worksheets/sheet1.xml"
 _CENTRAL = b"PK\x01\x02"
 _LOCAL = b"PK\x03\x04"
@@ -103,20 +105,12 @@ def slow_formula_sheet(path: Path, cells: int, member: str = SHEET) -> str:
     for start in range(0, cells, 10_000):
         row = first + start // 10_000
         rows.append(f'<row r="{row}">' + "".join(
-            f'<c r="{_letters(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
+            f'<c r="{get_column_letter(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
     last = first + len(rows)
     rows.append(f'<row r="{last}"><c r="A{last}"><v>1</v></c><c r="B{last}"><f>1+1</f><v>2</v></c></row>')
     parts[member] = parts[member].replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>")
     rezip(path, parts)
     return f"B{last}"
-
-
-def _letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def named_pipe(path: Path) -> None:
@@ -137,3 +131,21 @@ def non_utf8_name(path: Path) -> Path:
     target = os.fsdecode(raw[: -len(os.fsencode(path.name))] + b"gmina-\xb3" + os.fsencode(path.suffix))
     os.rename(path, target)
     return Path(target)
+
+
+def repeated_ods(path: Path, rows: int = 20_000, columns: int = 2_000) -> None:
+    """A 1 KB .ods: one filled cell repeated ``columns`` times in a row repeated ``rows`` times."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        '<office:spreadsheet><table:table table:name="Działania">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated='
+        f'"{columns}" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+        '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from documents_fixtures import TEST_TEMPLATES
 from factories import unit_data, write_unit
 
 from pipeline import api
@@ -19,7 +20,7 @@ from pipeline.edition import load_edition
 from pipeline.report.model import ReportUnit
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 BUILT_ONLY = {"documents", "bundle", "feedback", "publication_omitted"}  # known only after a build
 
 

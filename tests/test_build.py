@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from factories import unit_data, write_unit
 
 from pipeline.build import BuildOptions, build
@@ -16,7 +17,7 @@ from pipeline.edition import load_edition
 from pipeline.files import RunLock
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 EDITION_FILE = Path(__file__).parent.parent / "pipeline" / "editions" / "pilot-2020.toml"
 
 

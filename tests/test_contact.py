@@ -4,9 +4,9 @@ the terminal and publication."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from factories import unit_data
 from pydantic_core import PydanticCustomError
 
@@ -17,7 +17,7 @@ from pipeline.models import Unit
 from pipeline.render import template_set
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 
 # Every way of writing a Polish number the issue lists, and the digits that must not survive.
 PHONE_FORMS = {

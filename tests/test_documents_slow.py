@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-from documents_fixtures import JST_NAME, TERC, full_unit
+from documents_fixtures import JST_NAME, TERC, TEST_TEMPLATES, full_unit
 
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
@@ -15,7 +14,7 @@ from pipeline.render import TemplateSet, render_document
 
 pytestmark = pytest.mark.slow
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = TEST_TEMPLATES
 # template -> (fewest, most) pages for the full unit of documents_fixtures
 PAGES = {
     "karta_jst.docx": (2, 3),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 
 from pipeline.build import BuildOptions, build
 from pipeline.bundle import verify_bundle
@@ -40,7 +41,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(root: Path, out: str) -> object:
     options = BuildOptions(forms_dir=root / "forms", out_dir=root / out, edition=EDITION,
-                           templates_dir=ROOT / "templates", repo_root=root)
+                           templates_dir=TEST_TEMPLATES, repo_root=root)
     return build(options, echo=lambda _: None)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import hostile_files
 import pytest
 from click.testing import CliRunner
+from documents_fixtures import TEST_TEMPLATES
 from docx import Document
 from factories import unit_data, write_unit
 
@@ -38,7 +39,7 @@ from pipeline.edition import load_edition
 
 EDITION = load_edition("2020")
 ROOT = Path(__file__).parent.parent
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEST_TEMPLATES
 FAKES = Path(__file__).parent / "fake_soffice"
 CODES = ["0606112", "0613012", "0613022", "0614012", "0614022"]
 INSTALL = ("apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-liberation2 "

@@ -20,6 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from documents_fixtures import TEST_TEMPLATES
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -34,7 +35,7 @@ from pipeline.polish import typography
 
 EDITION = load_edition("2020")
 ROOT = Path(__file__).parent.parent
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEST_TEMPLATES
 SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 
 # -- helpers ----------------------------------------------------------------------------------

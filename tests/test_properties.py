@@ -21,10 +21,10 @@ import copy
 import dataclasses
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+from documents_fixtures import TEST_TEMPLATES
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -40,7 +40,7 @@ from pipeline.render import render_document, template_set
 from pipeline.validate import parse_form
 
 EDITION = load_edition("2020")
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = TEST_TEMPLATES
 
 # field -> (form, location in the form's data, sheet, cell, paragraphs?, document)
 FIELDS = {

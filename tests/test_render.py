@@ -14,7 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from documents_fixtures import JST_NAME, TERC, docx_text, full_unit, full_unit_data, unit_from_data
+from documents_fixtures import (
+    JST_NAME,
+    TERC,
+    TEST_TEMPLATES,
+    docx_text,
+    full_unit,
+    full_unit_data,
+    unit_from_data,
+)
 from docx import Document
 
 from pipeline.documents import build_context, document_plan
@@ -30,7 +38,7 @@ from pipeline.render import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEST_TEMPLATES
 GOLDEN = Path(__file__).parent / "golden"
 SUMMARY_CODES = ("good_practice", "reflection", "reportage")
 
@@ -364,7 +372,7 @@ def test_property_elements_follow_the_schema_order_word_insists_on(edition, temp
 
     from lxml import etree
 
-    sys.path.insert(0, str(TEMPLATES))
+    sys.path.insert(0, str(ROOT / "templates"))  # the generator's kit knows the schema order
     from docx_kit import _RANKS
 
     for document in render_unit(full_unit(edition), edition, templates):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+from documents_fixtures import TEST_TEMPLATES, all_paragraphs
 
 from pipeline.documents import BY_TEMPLATE, SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import load_edition
@@ -20,7 +22,7 @@ from pipeline.template_check import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = TEST_TEMPLATES
 BROKEN = Path(__file__).parent / "data" / "broken_templates"
 
 
@@ -38,7 +40,7 @@ def _messages(issues, template):
     return [i.message for i in issues if i.template == template]
 
 
-def test_the_shipped_templates_pass(edition):
+def test_the_test_templates_pass_without_a_warning(edition):
     issues = check_templates(TEMPLATES, edition)
     assert issues == []
     assert format_issues(issues) == "Szablony są poprawne: nie znaleziono błędów ani ostrzeżeń."
@@ -66,10 +68,13 @@ def test_a_misspelt_variable_is_an_error_naming_it(broken_issues):
     ]
 
 
-def test_a_tag_split_across_runs_is_reported_with_its_paragraph(broken_issues):
+def test_a_tag_whose_formatting_changes_mid_tag_is_reported_with_its_paragraph(broken_issues):
     [issue] = [i for i in broken_issues if i.template == "hdr.docx"]
     assert issue.severity == "warning" and issue.part == "treść"
-    assert "„{{ hdr.adopted_on }}” jest podzielony" in issue.message
+    assert issue.message == (
+        "Szablon hdr.docx (treść): w środku znacznika „{{ hdr.adopted_on }}” zmienia się formatowanie (pogrubienie) "
+        "w akapicie: „Harmonogram przyjęto dnia {{ hdr.adopted_on }}”. Dokument dostanie formatowanie początku "
+        "znacznika. Usuń znacznik i wpisz go ponownie w całości, a formatowanie nadaj całemu znacznikowi.")
     assert issue.context_text == "Harmonogram przyjęto dnia {{ hdr.adopted_on }}"
 
 
@@ -163,7 +168,188 @@ def _paths(value, prefix=""):
 
 
 def test_the_readme_documents_every_context_key(edition):
-    readme = (TEMPLATES / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "templates" / "README.md").read_text(encoding="utf-8")
     missing = {path for context in example_contexts(edition).values() for path in _paths(context)
                if f"`{path}`" not in readme and f"`{path} " not in readme}
     assert missing == set()
+
+
+# ----------------------------------------------------------------------------- what Word does to templates
+def _edited(tmp_path, name, edit):
+    """A copy of a test template changed by ``edit(document)`` as Word would save it; its issues."""
+    from docx import Document
+
+    document = Document(TEMPLATES / name)
+    edit(document)
+    document.save(tmp_path / name)
+    return check_template(tmp_path / name, example_contexts(load_edition("2020"))[name], BY_TEMPLATE[name].required_keys)
+
+
+def _replace_in_runs(document, old, *new_runs):
+    """Replace the run holding ``old`` with runs of the given texts (the first keeps its formatting)."""
+    import copy
+
+    for paragraph in all_paragraphs(document):
+        for run in paragraph.runs:
+            if old in run.text:
+                run.text = run.text.replace(old, new_runs[0])
+                anchor = run._r
+                for text in new_runs[1:]:
+                    clone = copy.deepcopy(run._r)
+                    clone.find(qn("w:t")).text = text
+                    anchor.addnext(clone)
+                    anchor = clone
+                return paragraph
+    raise LookupError(old)
+
+
+def qn(tag):
+    from docx.oxml.ns import qn as docx_qn
+
+    return docx_qn(tag)
+
+
+def test_curly_quotes_autocorrected_inside_a_tag_are_an_error_with_the_paragraph(tmp_path):
+    issues = _edited(tmp_path, "karta_jst.docx",
+                     lambda d: _replace_in_runs(d, "{{ jst.office_email or '—' }}", "{{ jst.office_email or ‘—’ }}"))
+    assert issues[0] == TemplateIssue(
+        "karta_jst.docx", "treść", "error",
+        "Szablon karta_jst.docx (treść): w znaczniku „{{ jst.office_email or ‘—’ }}” są cudzysłowy drukarskie "
+        "(np. „ ” ‘ ’), które wstawiła autokorekta; znacznik potrzebuje prostych ' albo \". Popraw je w akapicie: "
+        "„{{ jst.office_email or ‘—’ }}” (i wyłącz zamianę cudzysłowów prostych na drukarskie w opcjach autokorekty).",
+        "{{ jst.office_email or ‘—’ }}")
+
+
+def test_curly_quotes_inside_a_quoted_text_of_a_tag_are_fine(tmp_path):
+    issues = _edited(tmp_path, "karta_jst.docx",
+                     lambda d: _replace_in_runs(d, "{{ jst.office_email or '—' }}", "{{ jst.office_email or '„brak”' }}"))
+    assert issues == []
+
+
+def test_a_tag_cut_inside_its_braces_is_an_error_and_a_cut_without_a_formatting_change_is_fine(tmp_path):
+    issues = _edited(tmp_path, "karta_jst.docx", lambda d: _replace_in_runs(d, "{{ jst.terc }}", "{", "{ jst.terc }}"))
+    assert [i.message for i in issues] == [
+        "Szablon karta_jst.docx (treść): znacznik „{{ jst.terc }}” jest rozdzielony w środku nawiasów (Word zmienił "
+        "coś między znakami „{” albo „}”), więc nie zostanie rozpoznany, w akapicie: „{{ jst.terc }}”. Usuń znacznik "
+        "i wpisz go ponownie w całości."]
+    assert _edited(tmp_path, "karta_jst.docx", lambda d: _replace_in_runs(d, "{{ jst.terc }}", "{{ jst.", "terc }}")) == []
+
+
+def test_a_tag_cut_by_word_without_a_visible_formatting_change_is_fine(tmp_path):
+    from docx.oxml import parse_xml
+
+    def edit(document):
+        paragraph = _replace_in_runs(document, "{{ jst.terc }}", "{{ jst.", "terc }}")
+        second = paragraph.runs[-1]._r
+        w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        props = second.get_or_add_rPr()
+        props.append(parse_xml(f'<w:rFonts {w} w:hint="eastAsia"/>'))  # what Word adds by itself
+        props.append(parse_xml(f"<w:bCs {w}/>"))
+        props.append(parse_xml(f'<w:lang {w} w:val="en-US"/>'))
+    assert _edited(tmp_path, "karta_jst.docx", edit) == []
+
+
+def test_a_row_loop_tag_sharing_its_row_with_text_is_a_warning(tmp_path):
+    def edit(document):
+        for table in document.tables:
+            for row in table.rows:
+                if row.cells[0].text == "{%tr for t in m.tasks %}":
+                    row.cells[1].paragraphs[0].add_run("Zadania:")
+                    return
+    issues = _edited(tmp_path, "spotkania.docx", edit)
+    assert [i.message for i in issues] == [
+        "Szablon spotkania.docx (treść): znacznik „{%tr for t in m.tasks %}” zastępuje cały wiersz tabeli, więc tekst "
+        "„Zadania:” z tego wiersza zniknie z dokumentu. Przenieś znacznik do osobnego wiersza: "
+        "„{%tr for t in m.tasks %} | Zadania:”."]
+
+
+def test_a_plain_loop_tag_spanning_paragraphs_is_named(tmp_path):
+    def edit(document):
+        _replace_in_runs(document, "{%p for d in good_practice.model_documents %}", "{% for d in good_practice.model_documents %}")
+        _replace_in_runs(document, "{%p endfor %}", "{% endfor %}")
+    issues = _edited(tmp_path, "podsumowanie_dobra_praktyka.docx", edit)
+    messages = [i.message for i in issues if i.severity == "warning"]
+    assert messages[0] == (
+        "Szablon podsumowanie_dobra_praktyka.docx (treść): znacznik „{% for d in good_practice.model_documents %}” "
+        "otwiera lub zamyka pętlę albo warunek, którego druga część jest w innym akapicie: "
+        "„{% for d in good_practice.model_documents %}”. Taki znacznik musi być sam w osobnym akapicie jako "
+        "{%p for … %} / {%p if … %} (albo {%tr … %} w osobnym wierszu tabeli).")
+    assert len(messages) == 2  # the opening and the closing paragraph
+
+
+def _png() -> io.BytesIO:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 24), (46, 117, 182)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_picture_next_to_a_tag_in_the_header_is_a_warning(tmp_path):
+    def edit(document):
+        document.sections[0].header.paragraphs[1].add_run().add_picture(_png())
+    issues = _edited(tmp_path, "karta_jst.docx", edit)
+    assert [(i.part, i.message) for i in issues] == [("nagłówek", (
+        "Szablon karta_jst.docx (nagłówek): obraz w nagłówku stoi w jednym akapicie ze znacznikiem: "
+        "„{{ programme.project_title }}”. Znaczniki nie obsługują obrazów w nagłówkach i stopkach (obraz może zniknąć "
+        "albo się powtórzyć). Umieść obraz w osobnym akapicie bez znaczników."))]
+
+
+def test_a_picture_alone_in_the_header_passes_and_reaches_every_document(tmp_path):
+    import zipfile
+
+    from documents_fixtures import full_unit
+
+    from pipeline.render import TemplateSet, render_document
+
+    def edit(document):
+        document.sections[0].header.add_paragraph().add_run().add_picture(_png())
+    assert _edited(tmp_path, "karta_jst.docx", edit) == []
+    edition = load_edition("2020")
+    unit = full_unit(edition)
+    spec = document_plan(unit, edition)[0]
+    rendered = zipfile.ZipFile(io.BytesIO(render_document(TemplateSet(tmp_path), spec, build_context(spec, unit, edition))))
+    assert any(name.startswith("word/media/") for name in rendered.namelist())
+    assert b"<w:drawing>" in rendered.read("word/header1.xml")
+
+
+def test_a_font_this_machine_lacks_is_named_with_libreoffices_substitute(tmp_path):
+    import subprocess
+
+    def edit(document):
+        document.styles["Heading 1"].font.name = "Comic Sans MS"
+        document.styles["Normal"].font.name = "Liberation Sans"
+    issues = _edited(tmp_path, "karta_jst.docx", edit)
+    substitute = subprocess.run(["fc-match", "-f", "%{family}", "Comic Sans MS"], capture_output=True, text=True,
+                                check=True).stdout.split(",")[0]
+    assert [(i.part, i.message) for i in issues] == [("", (
+        f"Szablon karta_jst.docx: czcionki „Comic Sans MS” nie ma na tym komputerze — LibreOffice użyje zamiast niej "
+        f"„{substitute}”, więc PDF będzie wyglądał inaczej niż w Wordzie (inna szerokość liter, inne łamanie wierszy "
+        "i stron) (styl „heading 1”, np. akapit: „1. Zespół JST”). Zainstaluj tę czcionkę na komputerze, który tworzy "
+        "PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."))]
+
+
+def test_a_metric_compatible_substitute_is_named_as_such_and_unused_styles_do_not_count(tmp_path):
+    def edit(document):
+        document.styles["Heading 2"].font.name = "Calibri"  # used by "4.1. Źródła danych"
+        document.styles["Quote"].font.name = "Comic Sans MS"  # a style no paragraph uses
+    issues = _edited(tmp_path, "karta_jst.docx", edit)
+    assert [i.message for i in issues] == [
+        "Szablon karta_jst.docx: czcionki „Calibri” nie ma na tym komputerze — LibreOffice użyje zamiast niej "
+        "„Carlito”, o tych samych szerokościach znaków, więc układ stron się nie zmieni, ale kształt liter będzie "
+        "trochę inny niż w Wordzie (styl „heading 2”, np. akapit: „4.1. Źródła danych”). Zainstaluj tę czcionkę na "
+        "komputerze, który tworzy PDF, albo wybierz czcionkę, która na nim jest (np. Liberation Sans)."]
+
+
+def test_the_readme_filter_examples_render_as_documented():
+    import re
+
+    from pipeline.render import make_environment
+
+    readme = (ROOT / "templates" / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^- `(\{\{ [^`]+ \}\})` → „([^”]+)”", readme, flags=re.M)
+    assert len(examples) == 5
+    env = make_environment()
+    for tag, shown in examples:
+        assert env.from_string(tag).render().replace("\xa0", " ") == shown, tag

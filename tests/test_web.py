@@ -272,6 +272,10 @@ def test_the_coordinator_logs_in_sees_every_unit_and_each_units_page(site):
     assert "koordynator koordynator" in client.get(f"/k/jst/{UNIT_A}").text  # who, in the history
     links = client.get("/k/odnosniki").text
     assert "zespół JST gmina-a" in links and "aktywny" in links
+    revoked = client.post(f"/k/odnosniki/{UNIT_A}/uniewaznij", data={"csrf": csrf_of(links)})
+    assert revoked.status_code == 303 and client.get(f"/j/{token_a}").status_code == 404
+    assert "unieważniony" in client.get("/k/odnosniki").text
+    assert client.post("/k/odnosniki/nie-ma/uniewaznij", data={"csrf": csrf_of(links)}).status_code == 404
 
 
 def test_session_cookies_are_httponly_samesite_and_secure_under_tls(site):

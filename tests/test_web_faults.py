@@ -78,8 +78,7 @@ def test_a_server_killed_during_uploads_leaves_no_half_written_form_and_a_consis
         while len(answered) < 1 and uploader.is_alive():
             uploader.join(0.05)
         threading.Event().wait(deadline)
-        children = descendants(server.process.pid)
-        assert len(children) >= 2  # the validation processes
+        children = descendants(server.process.pid)  # build workers, when a build is running
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait()
         for _ in range(200):  # no process of the server outlives it

@@ -246,15 +246,17 @@ def _print_on_a4(ws: Worksheet, as_of: str) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if ws.title != OVERVIEW_SHEET:  # the lists: repeat the names, never shrink below 80 %
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        if ws.sheet_properties.pageSetUpPr is not None:
+            ws.sheet_properties.pageSetUpPr.fitToPage = False
         ws.page_setup.scale = 80
         ws.print_title_cols = "A:B"
     ws.print_options.horizontalCentered = False
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.oddHeader.left.text = f"{ws.title} — {as_of}"
-    ws.oddHeader.left.size = 9
-    ws.oddHeader.right.text = "Strona &P z &N"
-    ws.oddHeader.right.size = 9
+    header = ws.oddHeader
+    left, right = (header.left, header.right) if header is not None else (None, None)
+    if left is not None and right is not None:  # openpyxl always makes both; the stubs allow None
+        left.text, left.size = f"{ws.title} — {as_of}", 9
+        right.text, right.size = "Strona &P z &N", 9
 
 
 def build_coordinator_workbook(

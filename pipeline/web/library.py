@@ -7,9 +7,7 @@ status is called and how personal data are masked all come from the library.
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +44,9 @@ __all__ = [
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
     "UnitReport", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
-    "render_unit", "report_units", "validate_and_render", "warm_up", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
+    "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]  # fmt: skip
 
-log = logging.getLogger("teczka.web")
 FORMS = layout.FORMS
 FORMS_BY_KEY = layout.FORMS_BY_KEY
 FORMS_BY_FILE = layout.FORMS_BY_FILE
@@ -62,33 +59,6 @@ def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[Un
     """The unit validated and its .docx documents rendered in memory, as the build renders them."""
     report, documents = api.render_unit(folder, edition, templates_dir)
     return report, [(document.spec.name, document.data) for document in documents]
-
-
-@functools.lru_cache(maxsize=4)
-def _edition(edition_id: str) -> Edition:
-    return load_edition(edition_id)
-
-
-def warm_up(edition_id: str) -> None:
-    """A pool process's first task: load the library and the edition before the first upload."""
-    import time
-
-    from pipeline import reader, render  # noqa: F401
-
-    _edition(edition_id)
-    time.sleep(0.2)  # held long enough that each warm-up task starts its own process
-
-
-def validate_and_render(folder: Path, edition_id: str, templates_dir: Path) -> tuple[UnitReport, list[tuple[str, bytes]]]:
-    """One pass of the library, fit for a process pool (plain arguments, picklable result): the
-    unit validated and its documents rendered — none when a template fails (the build reports
-    that for the unit)."""
-    edition = _edition(edition_id)
-    try:
-        return render_unit(folder, edition, templates_dir)
-    except TeczkaError:
-        log.exception("rendering failed for a unit")
-        return validate_unit(folder, edition), []
 
 
 def clear_half_written(folder: Path) -> None:

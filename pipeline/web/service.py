@@ -9,13 +9,10 @@ atomically; every uploaded version is kept, named by its SHA-256, in the history
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +46,6 @@ class WebConfig:
     logins_per_window: int = 5  # failed attempts per address and per account
     login_window_seconds: int = 300
     session_hours: int = 12
-    validation_workers: int = 2  # processes validating and rendering uploads while serving
 
     def __post_init__(self) -> None:
         self.forms_dir, self.out_dir = Path(self.forms_dir).absolute(), Path(self.out_dir).absolute()
@@ -99,7 +95,6 @@ class Teczka:
         self.edition = library.load_edition(config.edition_id)
         self.db = Database(self.data_dir / DB_FILE_NAME)
         self.secret = self.db.secret()
-        self._pool: ProcessPoolExecutor | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._cache: dict[str, tuple[Any, Any]] = {}
@@ -113,22 +108,11 @@ class Teczka:
     def start(self) -> None:
         """Start the background build, and bring output/ up to date with forms/ (incremental:
         nothing is rebuilt when nothing changed)."""
-        if self.config.validation_workers:
-            from pipeline.unit_build import worker_init  # a worker dies with the server
-
-            self._pool = ProcessPoolExecutor(self.config.validation_workers, mp_context=get_context("spawn"),
-                                             initializer=worker_init, initargs=(os.getpid(),))
-            # Start every process now, from this long-lived thread: a process gets SIGKILL when
-            # the thread that started it ends (worker_init), and request threads come and go.
-            list(self._pool.map(library.warm_up, [self.config.edition_id] * self.config.validation_workers))
         self.worker.start()
         self.worker.request("serwer (start)")
 
     def stop(self) -> None:
         self.worker.stop()
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
 
     def recover(self) -> None:
         """Settle what a crash left: an upload whose form reached forms/ is current, one whose
@@ -307,12 +291,13 @@ class Teczka:
         return outcomes, (validation, documents) if len(accepted) == len(outcomes) else None
 
     def _validate_and_render(self, folder: Path) -> tuple[library.UnitReport, list[tuple[str, bytes]]]:
-        """The library's validation and rendering of a unit folder: in the pool of processes
-        when serving (many teams at once are not queued behind one interpreter), else here."""
-        args = (folder, self.config.edition_id, self.config.templates_dir)
-        if self._pool is not None:
-            return self._pool.submit(library.validate_and_render, *args).result()
-        return library.validate_and_render(*args)
+        """One pass of the library: the unit validated and its documents rendered (none when a
+        template fails: the build reports that for the unit)."""
+        try:
+            return library.render_unit(folder, self.edition, self.config.templates_dir)
+        except library.TeczkaError:
+            log.exception("rendering failed for a unit")
+            return library.validate_unit(folder, self.edition), []
 
     def _current_forms(self, folder: Path) -> list[tuple[Path, Any]]:
         if not folder.is_dir() or folder.is_symlink():

@@ -1,4 +1,4 @@
-"""Regenerate the deliberately broken templates from templates/ (dev script).
+"""Regenerate the deliberately broken templates from the test templates in tests/data/templates/ (dev script).
 
     .venv/bin/python tests/data/broken_templates/make_broken.py
 
@@ -10,6 +10,7 @@ podsumowanie_dobra_praktyka.docx   a tag Jinja cannot parse: {{ summary..title }
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -19,19 +20,15 @@ from docx import Document
 from pipeline.files import normalize_docx
 
 HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE.parents[2] / "templates"
+sys.path.insert(0, str(HERE.parents[1]))  # tests/: the shared document helpers
 
+from documents_fixtures import all_paragraphs  # noqa: E402
 
-def _paragraphs(document):
-    yield from document.paragraphs
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield from cell.paragraphs
+TEMPLATES = HERE.parent / "templates"
 
 
 def _replace_first(document, old: str, new: str) -> None:
-    for paragraph in _paragraphs(document):
+    for paragraph in all_paragraphs(document):
         for run in paragraph.runs:
             if old in run.text:
                 run.text = run.text.replace(old, new, 1)
