@@ -401,9 +401,9 @@ def approval_block(doc: Document, prepared_by: str, *, approver: str = "") -> No
         head = cell.paragraphs[0]
         head.style = "Tabela"
         head.paragraph_format.keep_with_next = True
-        head.add_run(f"{label}: ").bold = True
+        head.add_run(f"{label}:").bold = True  # no trailing space: Writer drops it when saving
         if name:
-            head.add_run(name)
+            head.add_run(f" {name}")
         line = cell.add_paragraph("……………………………………………", style="Tabela")
         line.paragraph_format.space_before = Pt(18)
         line.paragraph_format.keep_with_next = True

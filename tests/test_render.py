@@ -522,7 +522,7 @@ def test_each_meeting_record_names_the_attendance_list_the_absent_and_who_prepar
     assert "Nieobecni z zespołu JST | Katarzyna Zając" in text  # meeting 2: two of three came
     meetings = len(full_unit_data()["meetings"]["meetings"])
     assert text.count("Załącznik: lista obecności ze spotkania nr ") == meetings
-    assert text.count("Sporządził(a): ") == meetings and text.count("Zatwierdził(a): ") == meetings
+    assert text.count("Sporządził(a): ") == meetings and text.count("Zatwierdził(a):") == meetings
     assert text.count("data i podpis") == 2 * meetings
 
 
@@ -530,7 +530,7 @@ def test_the_card_has_the_team_contacts_in_one_column_and_a_signature_block(edit
     text = _text_of(edition, templates, full_unit_data(), "karta_jst.docx")
     assert "1 | Anna Nowak | Kierownik Referatu Oświaty | a.nowak@zolkiewka.example.pl\n84\u00a0123\u00a045\u00a067" in text
     assert "2 | Piotr Wiśniewski | Sekretarz Gminy | p.wisniewski@zolkiewka.example.pl\n" in text
-    assert "Sporządził(a): Anna Nowak, Kierownik Referatu Oświaty" in text and "Zatwierdził(a): " in text
+    assert "Sporządził(a): Anna Nowak, Kierownik Referatu Oświaty" in text and "Zatwierdził(a):" in text
 
 
 def test_the_reflection_names_the_participants_of_the_discussion(documents):
