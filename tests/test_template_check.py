@@ -288,7 +288,8 @@ def _png() -> io.BytesIO:
 
 def test_a_picture_next_to_a_tag_in_the_header_is_a_warning(tmp_path):
     def edit(document):
-        document.sections[0].header.paragraphs[1].add_run().add_picture(_png())
+        # paragraph 0 holds only {{p pasek_logo(…) }}, 1 the organiser and the JST, 2 the project title
+        document.sections[0].header.paragraphs[2].add_run().add_picture(_png())
     issues = _edited(tmp_path, "karta_jst.docx", edit)
     assert [(i.part, i.message) for i in issues] == [("nagłówek", (
         "Szablon karta_jst.docx (nagłówek): obraz w nagłówku stoi w jednym akapicie ze znacznikiem: "
