@@ -139,3 +139,6 @@ record_upload  # tests/test_web.py
 wait_idle  # tests/test_web.py
 form_title  # UploadOutcome field shown by templates/unit.html
 result_label  # UploadOutcome property shown by templates/unit.html
+_.print_area  # unused attribute (pipeline/report/spreadsheet.py:245)
+_.print_title_cols  # unused attribute (pipeline/report/spreadsheet.py:252)
+_.horizontalCentered  # unused attribute (pipeline/report/spreadsheet.py:253)

@@ -534,7 +534,7 @@ BAD_FILES = {  # how gmina-b's diagnosis is spoiled -> (the file reported, its m
 
 def build_in(root: Path) -> subprocess.CompletedProcess[str]:
     """The CLI in its own process: a named pipe opened by mistake would block, the time limit guards the test."""
-    return subprocess.run([sys.executable, "-m", "pipeline", "build", "--no-pdf", "--jobs", "1", "--templates",
+    return subprocess.run([sys.executable, "-m", "pipeline", "build", "--no-pdf", "--no-html", "--jobs", "1", "--templates",
                            str(TEMPLATES)], cwd=root, capture_output=True, text=True, timeout=300)
 
 

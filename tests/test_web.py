@@ -425,6 +425,23 @@ def test_tokens_emails_and_phones_never_reach_the_servers_log(site, caplog):
     assert token_a not in log and "zly.adres" not in log and "@" not in log and "84 123" not in log
 
 
+def test_the_web_reaches_the_library_only_through_its_one_adapter():
+    import ast
+
+    web = REPO / "pipeline" / "web"
+    for path in web.glob("*.py"):
+        if path.name == "library.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                assert not name.startswith("pipeline") or name.startswith("pipeline.web"), (path.name, name)
+    adapter = (web / "library.py").read_text(encoding="utf-8")
+    for function in ("api.validate_unit", "api.render_unit", "api.feedback_workbooks", "api.build"):
+        assert function in adapter  # the functions `teczka validate` and `teczka build` call
+
+
 # -- commands, database, backup --------------------------------------------------------------------
 
 

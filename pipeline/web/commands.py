@@ -92,9 +92,8 @@ def register(main: click.Group, user_errors: Any, edition_option: Any) -> None:
     def links_create_command(units: tuple[str, ...], forms_dir: Path, out_dir: Path, csv_file: Path | None,
                              base_url: str) -> None:
         """Issue a private link for each UNIT (all units when none is named); old links stop working."""
-        from pipeline.errors import UsageError
         from pipeline.web.db import Database
-        from pipeline.web.library import discover_units
+        from pipeline.web.library import UsageError, discover_units
         from pipeline.web.service import database_path
 
         known = [folder.name for folder in discover_units(forms_dir)] if forms_dir.is_dir() else []

@@ -23,7 +23,7 @@ from pipeline.api import (
 )
 from pipeline.console import mask_problem
 from pipeline.edition import DEFAULT_EDITION
-from pipeline.errors import FormFileError
+from pipeline.errors import FormFileError, UsageError
 from pipeline.files import (
     LockedError,
     UnsafePathError,
@@ -42,7 +42,7 @@ from pipeline.validate import FORM_SUFFIXES, discover_units, form_files
 __all__ = [
     "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUSES",
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
-    "UnitReport", "UnsafePathError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
+    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
     "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]  # fmt: skip
