@@ -303,7 +303,8 @@ def minireportaz():
     _text(doc, "reportage.effects")
     _text(doc, "reportage.ending")
     para(doc, "{{ summary.authors }}, {{ summary.submitted_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold_prefix="Tekst: ")
-    _summary_metadata(doc, [("Rozmówca", "{{ reportage.interviewee }}, {{ reportage.interviewee_role }}")],
+    _summary_metadata(doc, [("Rozmówca", "{{ reportage.interviewee }}, {{ reportage.interviewee_role }}"),
+                            ("Zgoda rozmówcy na publikację", "{{ reportage.interviewee_consent or '—' }}")],
                       authors=False)
     return doc, "Minireportaż z wywiadem"
 

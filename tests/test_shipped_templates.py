@@ -57,7 +57,9 @@ def _parts_text(data: bytes) -> dict[str, str]:
             xml = archive.read(name).decode("utf-8")
             paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml, re.S)
             texts[name] = "\n".join("".join(_TEXT.findall(p)) for p in paragraphs)
-    return {name: text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") for name, text in texts.items()}
+    # no-break spaces (polish.typography) read as spaces: the promise is the words, not the line breaks
+    return {name: text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("\u00a0", " ")
+            for name, text in texts.items()}
 
 
 def _strings(value):
