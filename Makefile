@@ -48,11 +48,11 @@ validate: $(STAMP) ## Validate the forms only (no documents)
 test: $(STAMP) system-deps ## Run all tests, the slow end-to-end ones, the template check and the type check
 	@$(BIN)/teczka templates check
 	@$(BIN)/mypy
-	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+	@$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
 	@$(BIN)/python -m pytest -q -m slow
 
 test-fast: $(STAMP) ## Run the fast tests only
-	@$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+	@$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
 
 lint: $(STAMP) ## Lint (ruff), type-check (mypy) and look for dead code (vulture)
 	@$(BIN)/ruff check pipeline tests bench
