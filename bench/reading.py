@@ -23,8 +23,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -32,6 +30,7 @@ from pipeline import reader, workbook_scan  # noqa: E402
 from pipeline.demo import write_demo  # noqa: E402
 from pipeline.edition import load_edition  # noqa: E402
 from pipeline.errors import FormFileError  # noqa: E402
+from tests.hostile_files import slow_sheet_xml  # noqa: E402  (the tests' builder of the slow sheet)
 
 SHEET = "xl/worksheets/sheet5.xml"  # the HDR's actions
 # The old scan, as it was (pipeline/reader.py before issue 11): the naive way.
@@ -57,18 +56,6 @@ def new_scan(data: bytes) -> int:
     return len(workbook_scan.scan_sheets({SHEET: data}, {SHEET: "Działania"}, "hdr.xlsx"))
 
 
-def slow_sheet(base: bytes, cells: int) -> bytes:
-    """``cells`` empty self-closing cells, then a filled cell and a formula (as the tests build it)."""
-    rows, first = [], 1000
-    for start in range(0, cells, 10_000):
-        row = first + start // 10_000
-        rows.append(f'<row r="{row}">' + "".join(
-            f'<c r="{get_column_letter(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
-    last = first + len(rows)
-    rows.append(f'<row r="{last}"><c r="A{last}"><v>1</v></c><c r="B{last}"><f>1+1</f><v>2</v></c></row>')
-    return base.replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>")
-
-
 def timed(function, *args, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
     best = float("inf")
     for _ in range(repeat):
@@ -91,13 +78,13 @@ def main() -> None:
         lines = ["| empty cells before the formula | sheet XML | old scan | new scan | ratio |",
                  "| --- | --- | --- | --- | --- |"]
         for cells in (1_000, 2_000, 4_000, 8_000):
-            data = slow_sheet(base, cells)
+            data = slow_sheet_xml(base, cells)[0]
             old, new = timed(old_scan, data), timed(new_scan, data, repeat=3)
             lines.append(f"| {cells:,} | {len(data) / 1024:.0f} KB | {old * 1000:.0f} ms | {new * 1000:.1f} ms | "
                          f"{old / new:.0f}× |")
             print(lines[-1], flush=True)
         for cells in (200_000, 1_000_000):
-            data = slow_sheet(base, cells)
+            data = slow_sheet_xml(base, cells)[0]
             started = time.perf_counter()
             try:
                 outcome = f"read, {new_scan(data)} warning"

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from lxml import etree  # installed with python-docx
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from pipeline.errors import FormFileError, Problem
@@ -160,10 +161,15 @@ def _plain_extent(data: bytes) -> int:
 
 def _parse_sheet(data: bytes, display: str, title: str | None, budget: _Budget) -> list[Problem]:
     """The whole sheet through a streaming parser that builds no tree (memory stays flat)."""
-    from lxml import etree  # installed with python-docx
-
     scan = _SheetScan(display, title, budget)
-    parser = etree.XMLParser(target=scan, resolve_entities=False, no_network=True, huge_tree=False,
+    _stream(scan, data, display)
+    return scan.problems
+
+
+def _stream(target: object, data: bytes, display: str) -> None:
+    """Feed ``data`` in pieces to a streaming parser calling ``target`` (no tree, no entities,
+    no network); XML that does not parse is the file's "damaged" error."""
+    parser = etree.XMLParser(target=target, resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False)
     try:
         for start in range(0, len(data), _CHUNK):
@@ -171,7 +177,6 @@ def _parse_sheet(data: bytes, display: str, title: str | None, budget: _Budget) 
         parser.close()
     except etree.XMLSyntaxError:
         raise FormFileError(f"{display}: {DAMAGED}") from None
-    return scan.problems
 
 
 def _tags(local: str) -> frozenset[str]:
@@ -254,17 +259,7 @@ def scan_opendocument(content: bytes, display: str) -> None:
     """Refuse an .ods whose filled cells span more than ``MAX_SHEET_CELLS`` in one table: one
     cell repeated 2 000 times in a row repeated 20 000 times is 1 KB on disk, and
     python-calamine would build the 40 million cells. Bounded by ``MAX_PARSED_ELEMENTS``."""
-    from lxml import etree  # installed with python-docx
-
-    scan = _OpenDocumentScan(display, _Budget(MAX_PARSED_ELEMENTS))
-    parser = etree.XMLParser(target=scan, resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
-    try:
-        for start in range(0, len(content), _CHUNK):
-            parser.feed(content[start:start + _CHUNK])
-        parser.close()
-    except etree.XMLSyntaxError:
-        raise FormFileError(f"{display}: {DAMAGED}") from None
+    _stream(_OpenDocumentScan(display, _Budget(MAX_PARSED_ELEMENTS)), content, display)
 
 
 class _OpenDocumentScan(_SheetScan):

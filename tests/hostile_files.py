@@ -95,12 +95,11 @@ def far_cell(path: Path, reference: str = "ZZ200000", member: str = SHEET) -> No
     rezip(path, parts)
 
 
-def slow_formula_sheet(path: Path, cells: int, member: str = SHEET) -> str:
+def slow_sheet_xml(sheet: bytes, cells: int) -> tuple[bytes, str]:
     """``cells`` empty self-closing cells (no "</c>" among them), then a filled cell and a
     formula: the pattern that made the old regular-expression scan quadratic (every empty
     cell started a search running to the next "</c>"). About 22 bytes a cell unpacked.
-    Returns the formula's cell."""
-    parts = parts_of(path)
+    Returns the sheet's XML and the formula's cell."""
     rows, first = [], 1000
     for start in range(0, cells, 10_000):
         row = first + start // 10_000
@@ -108,9 +107,15 @@ def slow_formula_sheet(path: Path, cells: int, member: str = SHEET) -> str:
             f'<c r="{get_column_letter(column + 1)}{row}" s="0"/>' for column in range(min(10_000, cells - start))) + "</row>")
     last = first + len(rows)
     rows.append(f'<row r="{last}"><c r="A{last}"><v>1</v></c><c r="B{last}"><f>1+1</f><v>2</v></c></row>')
-    parts[member] = parts[member].replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>")
+    return sheet.replace(b"</sheetData>", "".join(rows).encode() + b"</sheetData>"), f"B{last}"
+
+
+def slow_formula_sheet(path: Path, cells: int, member: str = SHEET) -> str:
+    """The workbook at ``path`` with its sheet made slow (``slow_sheet_xml``); returns the formula's cell."""
+    parts = parts_of(path)
+    parts[member], formula_cell = slow_sheet_xml(parts[member], cells)
     rezip(path, parts)
-    return f"B{last}"
+    return formula_cell
 
 
 def named_pipe(path: Path) -> None:
