@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from pipeline.context import (
@@ -24,6 +25,7 @@ from pipeline.context import (
     summary_context,
 )
 from pipeline.edition import Edition
+from pipeline.layout import FORMS_BY_KEY
 from pipeline.models import Unit
 from pipeline.teryt import normalize_terc
 
@@ -131,6 +133,23 @@ DOCUMENTS: tuple[Document, ...] = (
 )  # in the order a unit's documents are listed
 BY_TEMPLATE: dict[str, Document] = {document.template: document for document in DOCUMENTS}
 SUMMARY_CODES: tuple[str, ...] = tuple(d.summary_code for d in DOCUMENTS if d.summary_code)
+
+
+def output_heading(file_name: str) -> str:
+    """What a built file is, for people: "Harmonogram działań rozwojowych" for hdr.docx or
+    hdr.pdf; the summary (one file for the three forms) is named as its form is."""
+    stem = PurePosixPath(file_name).stem
+    for document in DOCUMENTS:
+        if PurePosixPath(document.output).stem == stem:
+            return FORMS_BY_KEY["summary"].title if document.summary_code else document.heading
+    return file_name
+
+
+def output_rank(file_name: str) -> int:
+    """A built file's place in the order the documents are declared (unknown files last)."""
+    stems = [PurePosixPath(document.output).stem for document in DOCUMENTS]
+    stem = PurePosixPath(file_name).stem
+    return stems.index(stem) if stem in stems else len(stems)
 
 
 def document_plan(unit: Unit, edition: Edition) -> list[DocumentSpec]:

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from factories import unit_data
 
-from pipeline.documents import BY_TEMPLATE, DOCUMENTS, SUMMARY_CODES, build_context, document_plan
+from pipeline.documents import (
+    BY_TEMPLATE,
+    DOCUMENTS,
+    SUMMARY_CODES,
+    build_context,
+    document_plan,
+    output_heading,
+    output_rank,
+)
 from pipeline.edition import load_edition
 from pipeline.models import Unit
 from pipeline.template_check import example_contexts
@@ -69,3 +77,13 @@ def test_a_unit_without_a_valid_card_gets_no_document() -> None:
     data = unit_data()
     unit = Unit.model_validate({"id": "gmina", **{k: v for k, v in data.items() if k != "card"}})
     assert document_plan(unit, EDITION) == []
+
+
+def test_a_built_file_is_named_for_people_by_its_documents_heading_in_the_declared_order():
+    assert output_heading("hdr.pdf") == "Harmonogram działań rozwojowych"
+    assert output_heading("karta_jst.docx") == DOCUMENTS[0].heading
+    assert output_heading("podsumowanie.docx") == "Podsumowanie udziału w programie"  # one file, three forms
+    assert output_heading("inny.docx") == "inny.docx"
+    names = ["podsumowanie.docx", "spotkania.docx", "inny.docx", "hdr.docx", "karta_jst.docx"]
+    assert sorted(names, key=output_rank) == ["karta_jst.docx", "hdr.docx", "spotkania.docx",
+                                              "podsumowanie.docx", "inny.docx"]

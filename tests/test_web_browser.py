@@ -114,7 +114,7 @@ def test_a_team_uploads_reads_its_errors_fixes_them_and_opens_its_hdr_while_the_
             # the .docx at once; the PDF/A appears on the page without a reload
             docs = team.locator("#dokumenty")
             expect(docs.locator("a", has_text="DOCX").first).to_be_visible()
-            hdr_pdf = docs.locator("li", has_text="hdr").locator("a", has_text="PDF/A")
+            hdr_pdf = docs.locator("li", has_text="Harmonogram działań rozwojowych").locator("a", has_text="PDF/A")
             expect(hdr_pdf).to_be_visible(timeout=120_000)
             check_accessibility(team, "zespol-poprawny", checked)
             team.set_viewport_size(PHONE)
@@ -123,7 +123,8 @@ def test_a_team_uploads_reads_its_errors_fixes_them_and_opens_its_hdr_while_the_
             response = team.request.get(server.url + href)
             assert response.status == 200 and response.headers["content-type"] == "application/pdf"
             assert response.body().startswith(b"%PDF")
-            hdr_docx = docs.locator("li", has_text="hdr").locator("a", has_text="DOCX").get_attribute("href")
+            hdr_item = docs.locator("li", has_text="Harmonogram działań rozwojowych")  # named by its heading
+            hdr_docx = hdr_item.locator("a", has_text="DOCX").get_attribute("href")
             assert team.request.get(server.url + hdr_docx).body()[:2] == b"PK"
             # 4. the coordinator's page turned valid by itself (live refresh, no reload)
             expect(row.locator(".badge")).to_have_text("kompletna", timeout=30_000)

@@ -237,7 +237,7 @@ class Site:
     async def home(self, request: Request) -> Response:
         if self.coordinator(request):
             return RedirectResponse("/k", 303)
-        return self.page("home.html", title="Teczka JST", coordinator=None)
+        return self.page("home.html", title="Teczka online", coordinator=None)
 
     async def login_form(self, request: Request) -> Response:
         nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)

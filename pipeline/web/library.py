@@ -22,6 +22,7 @@ from pipeline.api import (
     load_edition,
 )
 from pipeline.console import mask_problem
+from pipeline.documents import output_heading, output_rank
 from pipeline.edition import DEFAULT_EDITION
 from pipeline.errors import FormFileError, UsageError
 from pipeline.files import (
@@ -42,7 +43,7 @@ from pipeline.validate import FORM_SUFFIXES, discover_units, form_files
 __all__ = [
     "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUSES",
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
-    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "blank_form", "build", "clear_half_written",
+    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "output_heading", "output_rank", "blank_form", "build", "clear_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
     "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]  # fmt: skip

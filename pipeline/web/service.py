@@ -378,14 +378,15 @@ class Teczka:
         PDF/A once the build has made it from the same .docx, the publication HTML."""
         built, preview = self._built_files(unit), self._preview_files(unit)
         pending = self.worker.pending
-        names = sorted(n for n in (preview or built) if n.endswith(".docx"))
+        names = sorted((n for n in (preview or built) if n.endswith(".docx")),
+                       key=lambda n: (library.output_rank(n), n))
         documents = []
         for name in names:
             stem = Path(name).stem
             fresh = name not in preview or (
                 name in built and library.sha256_file(built[name]) == library.sha256_file(preview[name]))
             pdf = f"{stem}.pdf" if f"{stem}.pdf" in built and fresh else None
-            documents.append({"docx": name, "pdf": pdf, "pdf_pending": pdf is None and pending and bool(preview)})
+            documents.append({"docx": name, "title": library.output_heading(name), "pdf": pdf, "pdf_pending": pdf is None and pending and bool(preview)})
         html = "podsumowanie.html" if "podsumowanie.html" in built else None
         return {"documents": documents, "html": html, "pending": any(d["pdf_pending"] for d in documents)}
 
