@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 from documents_fixtures import TEST_TEMPLATES
 
+from pipeline import layout
 from pipeline.build import BuildOptions, build
 from pipeline.edition import load_edition
 
@@ -34,6 +35,16 @@ class BuiltRun:
         return next(u for u in self.report["units"] if u["id"] == unit_id)
 
 
+def rename_unit(folder: Path, *, terc: str, name: str, unit_type: str) -> None:
+    """Give a copied unit its own identity on its card (cells from the one layout declaration)."""
+    sheet = layout.FORMS_BY_KEY["card"].sheet("jst")
+    card = folder / "1_karta_jst.xlsx"
+    book = openpyxl.load_workbook(card)
+    for field, value in (("terc", terc), ("name", name), ("unit_type", unit_type)):
+        book[sheet.title][sheet.cell_of(field)] = value
+    book.save(card)
+
+
 def build_small_run(root: Path) -> BuiltRun:
     forms = root / "forms"
     shutil.copytree(ROOT / "forms", forms, ignore=shutil.ignore_patterns("puste", "*.md"))
@@ -42,27 +53,12 @@ def build_small_run(root: Path) -> BuiltRun:
     book = openpyxl.load_workbook(hdr)
     book["Działania"]["F5"] = "2019-01-01"  # ends before it starts
     book.save(hdr)
-    card = forms / INVALID / "1_karta_jst.xlsx"
-    book = openpyxl.load_workbook(card)
-    book["Karta JST"]["B6"] = "0614052"  # its own code, so it is not a duplicate of Puławy
-    book["Karta JST"]["B5"] = "Gmina Wąwolnica"
-    book["Karta JST"]["B7"] = "gmina wiejska"
-    book.save(card)
+    rename_unit(forms / INVALID, terc="0614052", name="Gmina Wąwolnica", unit_type="gmina wiejska")  # its own code, so it is not a duplicate of Puławy
     (forms / INCOMPLETE).mkdir()
     shutil.copy(forms / "slaskie-pszczyna" / "1_karta_jst.xlsx", forms / INCOMPLETE)
-    card = forms / INCOMPLETE / "1_karta_jst.xlsx"
-    book = openpyxl.load_workbook(card)
-    book["Karta JST"]["B6"] = "2410011"
-    book["Karta JST"]["B5"] = "Gmina Będzin"
-    book["Karta JST"]["B7"] = "gmina miejska"
-    book.save(card)
+    rename_unit(forms / INCOMPLETE, terc="2410011", name="Gmina Będzin", unit_type="gmina miejska")
     shutil.copytree(forms / "wielkopolskie-swarzedz", forms / FAILED)
-    card = forms / FAILED / "1_karta_jst.xlsx"
-    book = openpyxl.load_workbook(card)
-    book["Karta JST"]["B6"] = "3021011"
-    book["Karta JST"]["B5"] = "Gmina Miasto Luboń"
-    book["Karta JST"]["B7"] = "gmina miejska"
-    book.save(card)
+    rename_unit(forms / FAILED, terc="3021011", name="Gmina Miasto Luboń", unit_type="gmina miejska")
     (root / "elsewhere").mkdir()
     (root / "output").mkdir()
     (root / "output" / FAILED).symlink_to(root / "elsewhere")  # leads out of output/: the unit fails
