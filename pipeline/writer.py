@@ -60,9 +60,13 @@ def build_workbook(form: layout.FormLayout, edition: Edition, values: dict[str, 
     return normalize_ooxml(buffer.getvalue(), modified=FIXED_TIME)
 
 
+INSTRUCTION_WIDTH = 88  # the instruction sheet's one column (Excel width units)
+INSTRUCTION_LINE = 100  # characters that fit on one printed line of it (measured in LibreOffice)
+
+
 def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> None:
     ws.title = layout.INSTRUCTIONS_SHEET
-    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["A"].width = INSTRUCTION_WIDTH  # narrower than an A4 portrait page: wrapped lines print whole
     _print_setup(ws, landscape=False)
     lines: list[tuple[str, Font | None]] = [
         (form.title, Font(name=XLSX_FONT, bold=True, size=14)),
@@ -93,8 +97,8 @@ def _instructions(ws: Worksheet, form: layout.FormLayout, edition: Edition) -> N
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font:
             cell.font = font
-        if len(text) > 115:  # LibreOffice does not grow a wrapped row by itself
-            ws.row_dimensions[row].height = 15 * -(-len(text) // 110)
+        if len(text) > INSTRUCTION_LINE:  # LibreOffice does not grow a wrapped row by itself
+            ws.row_dimensions[row].height = 15 * -(-len(text) // INSTRUCTION_LINE)
     ws.protection.sheet = True
 
 
