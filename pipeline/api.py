@@ -7,6 +7,7 @@ of these and prints what it gets back; a web route does the same and renders a p
 - ``validate_unit(folder, edition)`` / ``validate_forms(forms_dir, edition)`` → ``UnitReport``
   (a unit's report entry — the very shape of a unit in report.json — with its problems);
 - ``build(options)`` → ``BuildSummary`` (whose ``report`` is the ``Report`` written as report.json);
+  ``warm_converter(options)`` → a LibreOffice pool a server keeps warm and passes as ``options.converter``;
 - ``render_unit(folder, edition, templates_dir)`` → the unit's documents as bytes, in memory;
 - ``feedback_workbooks(unit_report)`` → the team's workbooks with the problem cells marked;
 - and, as the CLI's other commands use them: ``write_blank_forms``, ``write_sample_forms``,
@@ -21,7 +22,7 @@ from pydantic import PrivateAttr
 
 from pipeline import render, validate
 from pipeline.blank_forms import write_blank_forms, write_sample_forms
-from pipeline.build import BuildOptions, BuildSummary, build
+from pipeline.build import BuildOptions, BuildSummary, build, warm_converter
 from pipeline.bundle import verify_bundle
 from pipeline.demo import write_demo
 from pipeline.edition import Edition, load_edition
@@ -36,7 +37,7 @@ __all__ = [
     "BuildOptions", "BuildSummary", "Edition", "Problem", "RenderedDocument", "Report", "TeczkaError",
     "UnitReport", "build", "check_templates", "feedback_workbooks", "format_issues", "load_edition", "render_unit",
     "validate_forms", "validate_path", "validate_unit", "verify_bundle", "write_blank_forms", "write_demo",
-    "write_sample_forms",
+    "warm_converter", "write_sample_forms",
 ]  # fmt: skip
 
 

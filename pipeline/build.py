@@ -77,6 +77,9 @@ class BuildOptions:
     conversion_timeout: float = 120.0
     soffice: str | None = None
     shipped_dir: Path = SHIPPED_DIR  # the templates this version of the tool ships (pipeline/shipped.py)
+    # A converter the caller keeps warm between builds (the server: ``warm_converter``); the build
+    # uses it and leaves it open. None (the CLI): the build starts its own and closes it.
+    converter: PdfConverter | None = None
 
 
 @dataclass
@@ -164,7 +167,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
         refused = template_errors(options.templates_dir, options.edition)
         for job in pending:
             job.template_errors = refused
-        converter = _converter(options) if options.pdf else None
+        owned = options.converter is None
+        converter = (_converter(options) if owned else options.converter) if options.pdf else None
         try:
             with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
                                      initargs=(os.getpid(),)) as pool:
@@ -175,7 +179,7 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
                     pool.shutdown(wait=True, cancel_futures=True)  # queued units never start
                     raise
         finally:
-            if converter is not None:
+            if converter is not None and owned:
                 converter.close()
             _clear_leftovers(options.out_dir)
     for stale in set(state.units) - {text_name(f.name) for f in folders}:
@@ -290,16 +294,24 @@ def _chunks(items: list[UnitJob], size: int) -> Iterator[list[UnitJob]]:
         yield items[start:start + size]
 
 
-def _converter(options: BuildOptions) -> PdfConverter:
-
+def _converter(options: BuildOptions, resident: bool = False) -> PdfConverter:
     try:
         converter = PdfConverter(workers=min(2, options.jobs), timeout_per_document=options.conversion_timeout,
                                  soffice=options.soffice, profile_root=options.out_dir / ".libreoffice",
-                                 batch_size=150)  # fewer LibreOffice restarts: ~0.5 s each
+                                 batch_size=150, resident=resident)  # fewer LibreOffice restarts: ~0.5 s each
         converter.__enter__()
         return converter
     except ConverterUnavailable as exc:
         raise SetupError(str(exc)) from None
+
+
+def warm_converter(options: BuildOptions) -> PdfConverter:
+    """The converter a long-running caller keeps between builds (``BuildOptions.converter``):
+    LibreOffice stays started and idle, so a build after an upload does not wait for its start.
+    The caller closes it (no LibreOffice is left; the guard kills them if the caller is killed)."""
+    converter = _converter(options, resident=True)
+    converter.warm()
+    return converter
 
 
 def _convert(converter: Any, results: list[UnitResult]) -> None:

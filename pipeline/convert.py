@@ -19,6 +19,12 @@ Reliability rules:
 * No LibreOffice process is left behind: process groups are killed on close, on exceptions,
   on KeyboardInterrupt and at interpreter exit; stale processes using our profiles are swept;
   and a guard process kills them when we die without a chance to (SIGKILL).
+* ``resident=True`` (the server, between builds): each worker keeps one LibreOffice started and
+  idle beside its profile; a conversion started on that profile hands its documents to it
+  (soffice passes its command line to the running instance of the same profile and waits) and
+  skips the start (~3 s on a busy 2-core machine). LibreOffice ends such an instance after the
+  handed-over conversion, so a fresh one is started in the background after each ``convert``.
+  Idle instances are in the guard's list like any other; a hang kills them with the run.
 * A full disk (or any file-system failure) is not one document's failure: ``convert`` raises
   the ``OSError`` and the caller stops the run with a clear message.
 """
@@ -162,17 +168,33 @@ def _require_space(*folders: Path) -> None:
 # The guard: a small process of its own session that outlives us. We tell it, through a pipe,
 # each LibreOffice process group we start and end; when the pipe closes — our close(), or our
 # death, even by SIGKILL, which no handler of ours would see — it kills the groups still open.
+# It also knows our profiles ("p" lines) and, unless we closed cleanly ("c"), kills for a few
+# seconds every process using one of them: a LibreOffice we were starting when we were killed.
 _GUARD = """
-import os, signal, sys
-groups = set()
+import os, signal, sys, time
+groups, profiles = set(), set()
 for line in sys.stdin.buffer:
-    sign, group = line[:1], int(line[1:])
-    (groups.add if sign == b"+" else groups.discard)(group)
+    sign, rest = line[:1], line[1:].rstrip(b"\\n")
+    if sign == b"c":
+        profiles.clear()
+    elif sign == b"p":
+        profiles.add(b"\\0" + rest + b"\\0")
+    else:
+        (groups.add if sign == b"+" else groups.discard)(int(rest))
 for group in groups:
     try:
         os.killpg(group, signal.SIGKILL)
     except OSError:
         pass
+for _ in range(25 if profiles else 0):  # a while: a process may still be between fork and exec
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if any(needle in b"\\0" + handle.read() for needle in profiles):
+                    os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+    time.sleep(0.2)
 """
 
 
@@ -214,7 +236,7 @@ class PdfConverter:
 
     def __init__(self, workers: int = 2, timeout_per_document: float = 120,
                  soffice: str | None = None, profile_root: Path | None = None,
-                 batch_size: int = BATCH_SIZE) -> None:
+                 batch_size: int = BATCH_SIZE, resident: bool = False) -> None:
         program = shutil.which(soffice) if soffice else find_soffice()
         if program is None:
             detail = f"Nie znaleziono programu „{soffice}”." if soffice else "Nie znaleziono LibreOffice (soffice)."
@@ -234,6 +256,13 @@ class PdfConverter:
         self._counter = itertools.count(1)
         self._fatal: OSError | None = None  # a worker's file-system failure, raised by convert()
         self._guard: subprocess.Popen[bytes] | None = None
+        self.resident = resident
+        self._residents: dict[Path, tuple[subprocess.Popen[bytes], Path]] = {}  # idle, one per profile
+        self._retiring: list[subprocess.Popen[bytes]] = []  # served a run, ending by themselves
+        self._rewarming: threading.Thread | None = None
+        self._closed = False
+        self.residents_started = 0  # LibreOffice instances started to wait idle (for tests, bench)
+        self.warm_runs = self.cold_runs = 0  # soffice runs handed to an idle instance / started cold
 
     def __enter__(self) -> PdfConverter:
         self._start()
@@ -246,6 +275,7 @@ class PdfConverter:
         if self._run_dir is not None:
             return
         self._run_dir = Path(tempfile.mkdtemp(prefix="teczka-pdf-")).absolute()
+        self._closed = False
         atexit.register(self.close)
         self._guard = subprocess.Popen([sys.executable, "-c", _GUARD], stdin=subprocess.PIPE,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -271,6 +301,9 @@ class PdfConverter:
                 profile = root / f"profile-{slot}"
                 self._kill_pids(_pids_with_arg(self._profile_arg(profile)))  # stale orphans
                 self._profiles.append(profile)
+                if self.resident:  # idle instances start outside any run: the guard sweeps them too
+                    with self._procs_lock:
+                        self._tell_guard(b"p", self._profile_arg(profile))
             slot += 1
         env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", LC_ALL="C.UTF-8", LANG="C.UTF-8")
         env.pop("LANGUAGE", None)
@@ -281,11 +314,66 @@ class PdfConverter:
             os.makedirs(env["HOME"], exist_ok=True)
         self._env = env
 
+    def warm(self) -> None:
+        """Start the idle instances now (``resident=True``), so that the first run is warm too."""
+        self._start()
+        self._rewarm()
+
+    def _rewarm(self) -> None:
+        """In the background: let the instances that served a run end, start fresh idle ones."""
+        if self.resident and not self._closed:
+            self._rewarming = threading.Thread(target=self._fill_residents, name="teczka-lo-warm", daemon=True)
+            self._rewarming.start()
+
+    def _fill_residents(self) -> None:
+        with self._procs_lock:
+            retiring, self._retiring = self._retiring, []
+        deadline = time.monotonic() + _EXIT_GRACE
+        for proc in retiring:  # a new instance must not hand its (empty) command line to these
+            while not _has_exited(proc.pid) and time.monotonic() < deadline and not self._closed:
+                time.sleep(_POLL_SECONDS)
+            self._kill_resident(proc)
+        for profile in list(self._profiles):
+            with self._procs_lock:
+                if self._closed or self._run_dir is None or profile in self._residents:
+                    continue
+                log_path = self._run_dir / f"resident-{next(self._counter)}.log"
+                with log_path.open("wb") as log:
+                    proc = subprocess.Popen([self.soffice, self._profile_arg(profile), *_FLAGS],
+                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self._run_dir, env=self._env, start_new_session=True)
+                self._tell_guard(b"+", proc.pid)
+                self._residents[profile] = (proc, log_path)
+                self.residents_started += 1
+
+    def _kill_resident(self, proc: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            proc.wait()
+        with self._procs_lock:
+            self._tell_guard(b"-", proc.pid)
+
+    def _stop_residents(self) -> None:
+        if self._rewarming is not None:
+            self._rewarming.join(timeout=_EXIT_GRACE + 5)
+            self._rewarming = None
+        with self._procs_lock:
+            procs = [proc for proc, _ in self._residents.values()] + self._retiring
+            self._residents, self._retiring = {}, []
+        for proc in procs:
+            self._kill_resident(proc)
+
     def close(self) -> None:
         """Kill every LibreOffice process of ours and remove temporary files. Idempotent."""
+        with self._procs_lock:
+            self._closed = True
         self._cancel.set()
         self._kill_all()
+        self._stop_residents()
         if self._guard is not None:
+            with self._procs_lock:
+                self._tell_guard(b"c", "")  # nothing of ours is starting any more
             with contextlib.suppress(OSError):
                 self._guard.stdin.close()  # type: ignore[union-attr]
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -322,8 +410,9 @@ class PdfConverter:
                 self._tell_guard(b"-", proc.pid)
             self._procs.discard(proc)
 
-    def _tell_guard(self, sign: bytes, group: int) -> None:
-        """Tell the guard a process group started (+) or ended (-); call with _procs_lock held."""
+    def _tell_guard(self, sign: bytes, group: int | str) -> None:
+        """Tell the guard a process group started (+) or ended (-), or a profile argument of
+        ours (p); call with _procs_lock held."""
         if self._guard is not None and self._guard.stdin is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._guard.stdin.write(sign + str(group).encode() + b"\n")
@@ -342,6 +431,9 @@ class PdfConverter:
         ``on_done`` is called in the calling thread as each document finishes (any order).
         """
         self._start()
+        if self._rewarming is not None:  # the idle instances being started: wait for the Popen calls
+            self._rewarming.join(timeout=_EXIT_GRACE + 5)
+            self._rewarming = None
         self._cancel.clear()
         results: list[ConversionResult | None] = [None] * len(jobs)
         todo: list[tuple[int, ConversionJob]] = []
@@ -380,6 +472,7 @@ class PdfConverter:
             self._kill_all()
             for thread in threads:
                 thread.join(timeout=30)
+            self._rewarm()
         if self._fatal is not None:
             fatal, self._fatal = self._fatal, None
             raise fatal
@@ -478,9 +571,13 @@ class PdfConverter:
         out_dir = work / f"out-{next(self._counter)}"
         out_dir.mkdir()
         log_path = out_dir.with_suffix(".log")
+        with self._procs_lock:
+            resident = self._residents.pop(profile, None)
+        if resident is not None:  # it converts; its log (shared with ours) tells the culprit
+            log_path = resident[1]
         args = [self.soffice, self._profile_arg(profile), *_FLAGS, "--convert-to", PDFA_FILTER,
                 "--outdir", str(out_dir), *(str(work / "in" / name) for name in names)]
-        with self._procs_lock, log_path.open("wb") as log:
+        with self._procs_lock, log_path.open("ab") as log:
             if self._cancel.is_set():  # close() may have run meanwhile
                 raise _Cancelled
             proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
@@ -488,6 +585,10 @@ class PdfConverter:
                                     start_new_session=True)
             self._procs.add(proc)
             self._tell_guard(b"+", proc.pid)
+            if resident is not None and not _has_exited(resident[0].pid):
+                self.warm_runs += 1
+            else:
+                self.cold_runs += 1
         code: int | None = None
         last_output = out_dir / f"{names[-1][:4]}.pdf"
         try:
@@ -510,6 +611,12 @@ class PdfConverter:
         finally:
             if proc.returncode is None:
                 self._kill(proc)
+            if resident is not None:
+                if code == 0:
+                    with self._procs_lock:
+                        self._retiring.append(resident[0])
+                else:  # hung, crashed or cancelled: it goes with the run
+                    self._kill_resident(resident[0])
         if self._cancel.is_set():
             raise _Cancelled
         return code, out_dir, None if code == 0 else self._culprit(names, out_dir, log_path)

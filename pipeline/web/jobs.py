@@ -2,11 +2,16 @@
 the same run lock) whenever an upload or the coordinator asks; requests made while it runs are
 merged into the next run. The build is incremental, so a run after one upload rebuilds that unit
 only (documents, PDF/A, HTML, bundle) and the reports.
+
+The worker owns a warm converter (``library.warm_converter``) for the server's lifetime: LibreOffice
+is started before the first build and again, in the background, after each one, so that PDF/A
+does not wait for its start; ``stop()`` closes it and no LibreOffice is left.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -50,6 +55,7 @@ class BuildWorker:
         self._wake = threading.Condition()
         self._requested: list[str] = []  # who asked, for the audit log
         self._stop = False
+        self.converter: Any = None  # the warm PdfConverter, made by the build thread
         self.progress = BuildProgress()
         self._thread = threading.Thread(target=self._loop, name="teczka-build", daemon=True)
 
@@ -62,6 +68,8 @@ class BuildWorker:
             self._wake.notify_all()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self.converter is not None:
+            self.converter.close()
 
     def request(self, who: str) -> None:
         with self._wake:
@@ -87,6 +95,7 @@ class BuildWorker:
         # by the processes it forks.
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
+        self._warm_up()
         while True:
             with self._wake:
                 while not self._requested and not self._stop:
@@ -98,6 +107,25 @@ class BuildWorker:
                 self.progress.running = True
             self._run(who)
 
+    def _warm_up(self) -> None:
+        """Start the warm converter (from this thread: LibreOffice inherits its niceness). Without
+        LibreOffice, builds go on as before and say why PDF/A is missing."""
+        options = self._make_options()
+        if not options.pdf:
+            return
+        try:
+            self.converter = library.warm_converter(options)
+        except library.TeczkaError as exc:
+            log.warning("no warm converter: %s", exc.message)
+        except Exception:
+            log.exception("no warm converter")
+        if self._stop and self.converter is not None:  # stop() came while it started
+            self.converter.close()
+
+    def _options(self) -> library.BuildOptions:
+        options = self._make_options()
+        return dataclasses.replace(options, converter=self.converter) if self.converter is not None else options
+
     def _run(self, who: str) -> None:
         progress = self.progress
         progress.started, progress.stage, progress.done, progress.total = time.time(), "start", 0, 0
@@ -105,7 +133,7 @@ class BuildWorker:
         summary = None
         while True:
             try:
-                summary = library.build(self._make_options(), progress=self._progress, echo=self._echo)
+                summary = library.build(self._options(), progress=self._progress, echo=self._echo)
                 progress.waiting = False
                 break
             except library.LockedError:

@@ -54,6 +54,7 @@ FORMS_BY_FILE = layout.FORMS_BY_FILE
 validate_unit = api.validate_unit  # (folder, edition, root) -> UnitReport, as `teczka validate`
 feedback_workbooks = api.feedback_workbooks  # (report) -> {"3_hdr_uwagi.xlsx": bytes}, as `teczka build`
 build = api.build  # (options, progress, echo) -> BuildSummary, as `teczka build` / `make documents`
+warm_converter = api.warm_converter  # (options) -> the LibreOffice pool the server keeps between builds
 
 
 def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[tuple[str, bytes]]]:
