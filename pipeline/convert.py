@@ -347,12 +347,7 @@ class PdfConverter:
                 self.residents_started += 1
 
     def _kill_resident(self, proc: subprocess.Popen[bytes]) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            proc.wait()
-        with self._procs_lock:
-            self._tell_guard(b"-", proc.pid)
+        self._kill(proc, resident=True)
 
     def _stop_residents(self) -> None:
         if self._rewarming is not None:
@@ -399,14 +394,14 @@ class PdfConverter:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
 
-    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
+    def _kill(self, proc: subprocess.Popen[bytes], resident: bool = False) -> None:
         """SIGKILL the process group (oosplash and soffice.bin), then reap the leader."""
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             proc.wait()
         with self._procs_lock:
-            if proc in self._procs:
+            if resident or proc in self._procs:
                 self._tell_guard(b"-", proc.pid)
             self._procs.discard(proc)
 
