@@ -168,8 +168,11 @@ def _require_space(*folders: Path) -> None:
 # The guard: a small process of its own session that outlives us. We tell it, through a pipe,
 # each LibreOffice process group we start and end; when the pipe closes — our close(), or our
 # death, even by SIGKILL, which no handler of ours would see — it kills the groups still open.
-# It also knows our profiles ("p" lines) and, unless we closed cleanly ("c"), kills for a few
-# seconds every process using one of them: a LibreOffice we were starting when we were killed.
+# It also knows our profiles ("p" lines) and, unless we closed cleanly ("c"), kills every process
+# using one of them (with its process group, where it leads one: LibreOffice's soffice.bin under
+# oosplash) until none has been seen for a few seconds: a LibreOffice we were starting when we
+# were killed, before we could tell the guard its group. A command line is read once and then
+# compared with every profile (a second read() of the same /proc file would be empty).
 _GUARD = """
 import os, signal, sys, time
 groups, profiles = set(), set()
@@ -186,12 +189,20 @@ for group in groups:
         os.killpg(group, signal.SIGKILL)
     except OSError:
         pass
-for _ in range(25 if profiles else 0):  # a while: a process may still be between fork and exec
+quiet = 0
+for _ in range(600 if profiles else 0):  # until 5 s pass without one (2 min at most)
+    if quiet == 25:
+        break
+    quiet += 1
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if any(needle in b"\\0" + handle.read() for needle in profiles):
-                    os.kill(int(pid), signal.SIGKILL)
+                cmdline = b"\\0" + handle.read()
+            if any(needle in cmdline for needle in profiles):
+                quiet = 0
+                if os.getpgid(int(pid)) == int(pid):
+                    os.killpg(int(pid), signal.SIGKILL)
+                os.kill(int(pid), signal.SIGKILL)
         except OSError:
             pass
     time.sleep(0.2)

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -151,6 +152,61 @@ def test_interrupt_kills_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             profile_root=tmp_path / "profiles") as converter:
         converter.convert(jobs, on_done=interrupt)
     assert time.monotonic() - started < 10
+    assert_dead(pid_file)
+
+
+# An owner keeping LibreOffice warm (resident=True, as the server does) that is killed with
+# SIGKILL right after starting an instance, before telling the guard its process group: here
+# each profile gets a second, untold copy of its idle instance.
+_KILLED_OWNER = """
+import subprocess, sys, time
+from pathlib import Path
+from pipeline.convert import PdfConverter
+root, soffice = sys.argv[1], sys.argv[2]
+converter = PdfConverter(workers=2, soffice=soffice, profile_root=Path(root), resident=True)
+converter.warm()
+while True:
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\\0")[:-1]
+        except OSError:
+            continue
+        if any(arg.startswith(b"-env:UserInstallation=") and root.encode() in arg for arg in args):
+            lines.append(args[1:])  # the stand-in is a shell script: drop the shell
+    if len(lines) == 2:
+        break
+    time.sleep(0.02)
+for args in lines:
+    subprocess.Popen(args, start_new_session=True)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_owner_leaves_no_process_on_any_profile_even_one_the_guard_was_not_told_of(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every profile's processes die, with their children (before, the guard compared a command
+    line with its first profile only, so one profile's untold instance outlived the owner)."""
+    pid_file = tmp_path / "pids"
+    monkeypatch.setenv("FAKE_SOFFICE_PIDS", str(pid_file))
+    root = tmp_path / "profiles"
+    owner = subprocess.Popen([sys.executable, "-c", _KILLED_OWNER, str(root), str(FAKES / "hang")],
+                             stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    try:
+        assert owner.stdout is not None and owner.stdout.readline() == b"ready\n"
+        while len(pid_file.read_text().split()) < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)  # 2 idle instances + 2 untold copies, each with its child
+        assert len(pid_file.read_text().split()) == 8
+    finally:
+        owner.kill()
+        owner.wait()
+    while time.monotonic() < deadline and (ours_running(str(root)) or any(
+            Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
+            for pid in pid_file.read_text().split())):
+        time.sleep(0.05)
+    assert ours_running(str(root)) == []
     assert_dead(pid_file)
 
 
