@@ -66,15 +66,19 @@ def ours_running(marker: str) -> list[str]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def assert_dead(pid_file: Path) -> None:
     pids = [int(pid) for pid in pid_file.read_text().split()]
     assert pids, "the fake soffice did not start"
     for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue  # gone
-        assert state == "Z", f"process {pid} left running"
+        assert not running(pid), f"process {pid} left running"
 
 
 # -- fault injection with stand-in programs (fast) --------------------------------------------
@@ -203,8 +207,7 @@ def test_a_killed_owner_leaves_no_process_on_any_profile_even_one_the_guard_was_
         owner.kill()
         owner.wait()
     while time.monotonic() < deadline and (ours_running(str(root)) or any(
-            Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
-            for pid in pid_file.read_text().split())):
+            running(int(pid)) for pid in pid_file.read_text().split())):
         time.sleep(0.05)
     assert ours_running(str(root)) == []
     assert_dead(pid_file)
