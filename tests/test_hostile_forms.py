@@ -16,6 +16,8 @@ import pytest
 from factories import write_unit
 
 from pipeline.edition import load_edition
+from pipeline.errors import FormFileError
+from pipeline.reader import check_container
 from pipeline.validate import validate_unit
 
 EDITION = load_edition("2020")
@@ -248,3 +250,21 @@ def test_an_ods_whose_repeated_cells_span_too_far_is_refused_before_it_is_read(u
     assert file_errors(unit, "3_hdr.ods") == [
         "arkusz „Działania” jest za duży jak na formularz (ponad 500\u00a0000 komórek) — odrzucono go jako podejrzany. "
         "Usuń zbędne wiersze i kolumny z końca arkusza."]
+
+
+def test_the_same_bytes_under_another_name_get_the_same_answer_with_their_own_name(unit: Path, tmp_path: Path) -> None:
+    """Container checks are remembered by content (the server checks each upload twice): a
+    warning and a refusal both name the file they were asked about, never the first one."""
+    book = openpyxl.load_workbook(unit / "3_hdr.xlsx")
+    book["Działania"]["J5"] = "=1000+500"
+    book.save(tmp_path / "pierwszy.xlsx")
+    (tmp_path / "drugi.xlsx").write_bytes((tmp_path / "pierwszy.xlsx").read_bytes())
+    first, second = (check_container(tmp_path / name, f"gmina/{name}") for name in ("pierwszy.xlsx", "drugi.xlsx"))
+    assert [(p.file, p.sheet, p.cell) for p in first] == [("gmina/pierwszy.xlsx", "Działania", "J5")]
+    assert [(p.file, p.sheet, p.cell, p.message) for p in second] == [
+        ("gmina/drugi.xlsx", "Działania", "J5", first[0].message)]
+    for name in ("stary.xlsx", "kopia.xlsx"):
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))  # an old .xls
+        with pytest.raises(FormFileError) as refused:
+            check_container(tmp_path / name, f"gmina/{name}")
+        assert refused.value.message.startswith(f"gmina/{name}: plik jest chroniony hasłem albo zapisany w starym")
