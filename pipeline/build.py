@@ -191,18 +191,29 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 
+_TEMPLATE_ERRORS: dict[tuple[Any, ...], dict[str, str]] = {}  # (folder, edition, template hashes) -> errors
+
+
 def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
     """Template file -> the first error ``teczka templates check`` finds in it. A template the
     check refuses is refused by the build too, for every unit that uses it: a variable the
     pipeline does not provide stops the render even in a branch or a loop that this unit's data
-    would skip (the renderer alone could only notice it when it runs that code)."""
+    would skip (the renderer alone could only notice it when it runs that code).
+
+    Remembered by the templates' content and the edition: a long-running caller (the server,
+    building after each upload) checks the templates again only when one of them changes."""
     from pipeline.template_check import check_templates
 
-    errors: dict[str, str] = {}
-    for issue in check_templates(templates_dir, edition):
-        if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
-            errors.setdefault(issue.template, issue.message)
-    return errors
+    key = (str(Path(templates_dir).absolute()), edition.fingerprint, tuple(sorted(template_hashes(templates_dir).items())))
+    if key not in _TEMPLATE_ERRORS or not edition.fingerprint:  # an edition made in code has none
+        errors: dict[str, str] = {}
+        for issue in check_templates(templates_dir, edition):
+            if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
+                errors.setdefault(issue.template, issue.message)
+        if len(_TEMPLATE_ERRORS) >= 8:
+            _TEMPLATE_ERRORS.pop(next(iter(_TEMPLATE_ERRORS)))
+        _TEMPLATE_ERRORS[key] = errors
+    return dict(_TEMPLATE_ERRORS[key])
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
