@@ -579,6 +579,25 @@ def test_the_build_refuses_a_template_the_check_refuses_in_every_construct(
     assert (unit["status"], unit["failure"]) == ("failed", f"Błąd szablonu: {message}")
 
 
+def test_a_template_broken_between_two_builds_of_one_process_is_refused_by_the_second(tmp_path: Path, edition) -> None:
+    """The check's verdict is remembered by the templates' content (the server builds after each
+    upload): a template edited between two builds is checked again."""
+    from factories import write_unit
+
+    from pipeline.build import BuildOptions, build
+
+    folder = _templates_with(tmp_path, "karta_jst.docx", [])
+    write_unit(tmp_path / "forms" / "gmina", edition)
+    options = BuildOptions(forms_dir=tmp_path / "forms", out_dir=tmp_path / "output", edition=edition,
+                           templates_dir=folder, repo_root=tmp_path, pdf=False, html=False, jobs=1)
+    [unit] = build(options, echo=lambda _: None).units
+    assert unit["status"] != "failed"
+    _templates_with(tmp_path / "edited", "karta_jst.docx", ["{{ nieznana_zmienna }}"])
+    shutil.copyfile(tmp_path / "edited" / "templates" / "karta_jst.docx", folder / "karta_jst.docx")
+    [unit] = build(options, echo=lambda _: None).units
+    assert unit["status"] == "failed" and "nieznana zmienna „nieznana_zmienna”" in unit["failure"]
+
+
 def test_quotes_written_as_references_inside_tags_render_and_pass_the_check(tmp_path: Path, edition, templates) -> None:
     """What LibreOffice Writer saves: {{ jst.office_email or &apos;—&apos; }}."""
     folder = tmp_path / "templates"
