@@ -32,6 +32,7 @@ def xml_safe_text(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
@@ -143,6 +144,73 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     return Markup("".join(out))
 
 
+# --------------------------------------------------------------------------- table rows at page breaks
+ROWS_BEFORE_BREAK = 2  # a page break never leaves a single table row above it …
+ROWS_AFTER_BREAK = 3  # … nor one or two rows alone at the top of the next page
+_TBL, _TR, _TR_PR, _TBL_PR_EX = f"{_W}tbl", f"{_W}tr", f"{_W}trPr", f"{_W}tblPrEx"
+_P, _P_PR, _P_STYLE, _KEEP_NEXT = f"{_W}p", f"{_W}pPr", f"{_W}pStyle", f"{_W}keepNext"
+_CANT_SPLIT, _TBL_HEADER, _VAL = f"{_W}cantSplit", f"{_W}tblHeader", f"{_W}val"
+_OFF = ("0", "false", "off")
+
+
+def hold_table_rows(xml: str) -> str:
+    """A rendered part whose tables break across pages only where a reader expects it.
+
+    Every row stays whole on a page (``cantSplit``; LibreOffice and Word still split a row taller
+    than a page). The paragraphs of the repeated header rows, of the first ``ROWS_BEFORE_BREAK`` − 1
+    body rows and of the rows before the last one of the last ``ROWS_AFTER_BREAK`` keep with the
+    next, so a table that flows onto another page (however many rows its data gives) starts with at
+    least two rows and ends with at least three; a shorter table stays on one page. Applied by the
+    renderer to every table of every document, so a coordinator's own template gets it too."""
+    if "<w:tbl>" not in xml and "<w:tbl " not in xml:
+        return xml
+    root = etree.fromstring(xml)
+    for table in root.iter(_TBL):
+        rows = table.findall(_TR)
+        header = 0
+        while header < len(rows) and _row_flag(rows[header], _TBL_HEADER):
+            header += 1
+        body = rows[header:]
+        last = len(body) - 1  # the last row never keeps with the next: that would hold what follows the table
+        kept = set(range(min(ROWS_BEFORE_BREAK - 1, last))) | set(range(max(last - ROWS_AFTER_BREAK + 1, 0), last))
+        for index, row in enumerate(rows):
+            if not _row_flag(row, _CANT_SPLIT):
+                _row_properties(row).append(etree.Element(_CANT_SPLIT))
+            if (index < header and body) or index - header in kept:
+                for paragraph in row.iter(_P):
+                    _keep_with_next(paragraph)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _row_flag(row: etree._Element, tag: str) -> bool:
+    properties = row.find(_TR_PR)
+    flag = properties.find(tag) if properties is not None else None
+    return flag is not None and flag.get(_VAL) not in _OFF
+
+
+def _row_properties(row: etree._Element) -> etree._Element:
+    properties = row.find(_TR_PR)
+    if properties is None:
+        properties = etree.Element(_TR_PR)
+        row.insert(1 if len(row) and row[0].tag == _TBL_PR_EX else 0, properties)
+    for flag in properties.findall(_CANT_SPLIT):  # an explicit "may split" gives way to the rule
+        properties.remove(flag)
+    return properties
+
+
+def _keep_with_next(paragraph: etree._Element) -> None:
+    properties = paragraph.find(_P_PR)
+    if properties is None:
+        properties = etree.Element(_P_PR)
+        paragraph.insert(0, properties)
+    keep = properties.find(_KEEP_NEXT)
+    if keep is None:  # schema order: right after the paragraph style
+        style = properties.find(_P_STYLE)
+        properties.insert(1 if style is not None and properties.index(style) == 0 else 0, etree.Element(_KEEP_NEXT))
+    elif keep.get(_VAL) is not None:
+        del keep.attrib[_VAL]
+
+
 # --------------------------------------------------------------------------- logo strip
 LOGO_REL_ID = "rIdTeczkaPasek"
 LOGO_MEDIA = "word/media/teczka_pasek.png"
@@ -238,7 +306,6 @@ def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str
 
 
 # --------------------------------------------------------------------------- styles
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _STYLE_REFERENCE = re.compile(r'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink)\s+w:val="([^"]*)"')
 _NS = {"w": _W[1:-1]}
 _STYLE_LINKS = ("w:basedOn", "w:next", "w:link", "w:pPr/w:pStyle", "w:rPr/w:rStyle", "w:tblPr/w:tblStyle")
