@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape as _xml_escape
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.polish import typography
+from pipeline.polish import NB_HYPHEN, typography
 
 # XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
 # garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
@@ -34,18 +34,21 @@ def xml_safe_text(text: str) -> str:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_NO_BREAK_HYPHEN = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'  # Word's own form of U+2011
 
 
 def xml_text(value: object) -> Markup:
-    """A value as escaped XML text for a <w:t>, with no-break spaces where a line must not break
-    (``polish.typography``). Braces become character references, so nothing a
-    user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
+    """A value as escaped XML text for a <w:t>, with no-break spaces and hyphens where a line must
+    not break (``polish.typography``; a non-breaking hyphen is written as Word's ``<w:noBreakHyphen/>``).
+    Braces become character references, so nothing a user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
     line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
     text = str(escape(typography(xml_safe_text(str(value)))))
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
     if "\n" in text:
         text = text.replace("\n", _LINE_BREAK)
+    if NB_HYPHEN in text:
+        text = text.replace(NB_HYPHEN, _NO_BREAK_HYPHEN)
     return Markup(text)
 
 
