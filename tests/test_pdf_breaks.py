@@ -1,4 +1,6 @@
-"""Tables break across pages where a reader expects it, on real PDFs (LibreOffice; slow, CI runs it).
+"""Pages and lines break where a reader expects it, on real PDFs (LibreOffice; slow, CI runs it).
+
+Tables:
 
 A table that flows onto another page leaves at least three of its rows on the page it ends on
 (never one or two rows alone at the top of a page) and at least two on the page it starts on; a
@@ -9,17 +11,22 @@ falls after a different row each time. The same synthetic units rendered without
 that the check can fail.
 
 Rows are read from the tagged PDF's structure tree: each table's TR elements and the pages their
-marked content is on (the repeated header row on later pages is an artifact, not a TR)."""
+marked content is on (the repeated header row on later pages is an artifact, not a TR).
+
+Lines: an e-mail address or a phone number with hyphens and dots never breaks inside where it fits
+its column (``polish.typography`` gives it non-breaking hyphens and no-break spaces; LibreOffice
+would break after a hyphen), and copying it from the PDF gives it back with plain hyphens."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
-from documents_fixtures import TEST_TEMPLATES, full_unit
+from documents_fixtures import TEST_TEMPLATES, full_unit, full_unit_data, unit_from_data
 
-from pipeline import ooxml
+from pipeline import ooxml, polish
 from pipeline.convert import ConversionJob, PdfConverter
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import load_edition
@@ -104,11 +111,12 @@ def converter(tmp_path_factory):
         yield pdf_converter
 
 
-def _hdr_pdfs(converter: PdfConverter, folder: Path, units: dict, templates: Path) -> dict[str, Path]:
-    """Each unit's HDR rendered with ``templates`` and converted to PDF/A: name -> PDF."""
+def _pdfs(converter: PdfConverter, folder: Path, units: dict, templates: Path,
+              document: str = "hdr.docx") -> dict[str, Path]:
+    """Each unit's HDR (or ``document``) rendered with ``templates`` and converted to PDF/A: name -> PDF."""
     jobs = {}
     for name, unit in units.items():
-        spec = next(spec for spec in document_plan(unit, EDITION) if spec.name == "hdr.docx")
+        spec = next(spec for spec in document_plan(unit, EDITION) if spec.name == document)
         source = folder / f"{name}.docx"
         source.write_bytes(render_document(template_set(templates), spec, build_context(spec, unit, EDITION)))
         jobs[name] = ConversionJob(source, folder / f"{name}.pdf")
@@ -126,7 +134,7 @@ def test_the_sample_units_hdr_tables_never_leave_one_or_two_rows_alone_on_a_page
     units = {name: validate_unit(ROOT / "forms" / name, EDITION).unit for name in SAMPLE_UNITS}
     units = {name: unit for name, unit in units.items() if unit.hdr is not None}
     assert {"slaskie-mikolow", "wielkopolskie-powiat-turecki"} <= set(units)
-    pdfs = _hdr_pdfs(converter, tmp_path, units, ROOT / "templates")
+    pdfs = _pdfs(converter, tmp_path, units, ROOT / "templates")
     flowing = [name for name, pdf in pdfs.items() if any(len({p for p, in rows}) > 1 for rows in table_rows(pdf))]
     assert "wielkopolskie-powiat-turecki" in flowing  # its actions table does flow onto a second page
     assert {name: break_problems(pdf) for name, pdf in pdfs.items() if break_problems(pdf)} == {}
@@ -134,7 +142,7 @@ def test_the_sample_units_hdr_tables_never_leave_one_or_two_rows_alone_on_a_page
 
 def test_a_growing_action_list_never_leaves_one_or_two_rows_alone_wherever_the_page_breaks(
         converter, synthetic_units, tmp_path):
-    pdfs = _hdr_pdfs(converter, tmp_path, synthetic_units, TEST_TEMPLATES)
+    pdfs = _pdfs(converter, tmp_path, synthetic_units, TEST_TEMPLATES)
     actions_pages = {name: len({p for p, in table_rows(pdf)[1]}) for name, pdf in pdfs.items()}
     assert actions_pages[f"dzialan-{ACTION_COUNTS[0]}"] == 1 and actions_pages[f"dzialan-{ACTION_COUNTS[-1]}"] == 2
     assert {name: break_problems(pdf) for name, pdf in pdfs.items() if break_problems(pdf)} == {}
@@ -145,6 +153,43 @@ def test_without_the_rule_the_same_action_lists_do_leave_rows_alone(converter, s
     """The check above can fail: rendered without ``hold_table_rows``, some lengths leave one or two
     rows alone at the top of a page."""
     monkeypatch.setattr(ooxml, "hold_table_rows", lambda xml: xml)
-    pdfs = _hdr_pdfs(converter, tmp_path, synthetic_units, TEST_TEMPLATES)
+    pdfs = _pdfs(converter, tmp_path, synthetic_units, TEST_TEMPLATES)
     alone = {name: problems for name, pdf in pdfs.items() if (problems := break_problems(pdf))}
     assert any("alone" in problem for problems in alone.values() for problem in problems), alone
+
+
+ADDRESS = "k.zajac-lis@szkola-podstawowa-nr-1.gmina-x.pl"
+PHONE = "601-234-567"
+SWEEP = range(0, 48)  # the line end moves across the address and the number, one letter at a time
+
+
+def _karta_lines(converter: PdfConverter, folder: Path) -> tuple[list[str], str]:
+    """The karta's text lines (pdftotext) for a unit whose diagnosis sources say, row after row,
+    "Kontakt <k letters> <address>, tel. <phone>." with k growing: wherever the column's line ends,
+    it falls inside the address or the number in some row."""
+    data = full_unit_data()
+    data["card"]["team"][0]["email"] = ADDRESS
+    data["diagnosis"]["sources"] = [{"source": f"Szkoła {k}", "findings": f"Kontakt {'w' * k} {ADDRESS}, tel. {PHONE}."}
+                                    for k in SWEEP]
+    pdf = _pdfs(converter, folder, {"karta": unit_from_data(data, EDITION)}, TEST_TEMPLATES, "karta_jst.docx")["karta"]
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.splitlines(), text
+
+
+def test_an_address_and_a_phone_with_hyphens_lie_on_one_line_wherever_the_line_ends(converter, tmp_path):
+    lines, text = _karta_lines(converter, tmp_path)
+    whole = [line for line in lines if ADDRESS in line]
+    assert len(whole) == 1 + len(SWEEP)  # the team's contact column and every row of the sweep
+    assert sum(line.replace("\u00a0", " ").count(PHONE) for line in lines) == len(SWEEP)
+    assert "\u2011" not in text  # copied from the PDF, the hyphens are plain hyphens
+
+
+def test_without_no_break_hyphens_the_same_rows_break_an_address_after_a_hyphen(converter, tmp_path, monkeypatch):
+    """The check above can fail: with plain hyphens LibreOffice ends lines after a hyphen inside the
+    address and the number (and pdftotext, like a reader copying the text, joins such lines
+    without the hyphen: "k.zajaclis@…", "601234-567")."""
+    monkeypatch.setattr(polish, "_unbreakable", lambda contact: contact.text)
+    lines, text = _karta_lines(converter, tmp_path)
+    assert len([line for line in lines if ADDRESS in line]) < 1 + len(SWEEP)
+    assert sum(line.replace("\u00a0", " ").count(PHONE) for line in lines) < len(SWEEP)
+    assert any(mangled in text for mangled in ("k.zajaclis@", "szkolapodstawowa", "podstawowanr", "nr1.gmina", "gminax"))
