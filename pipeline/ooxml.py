@@ -150,10 +150,65 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
 # --------------------------------------------------------------------------- table rows at page breaks
 ROWS_BEFORE_BREAK = 2  # a page break never leaves a single table row above it …
 ROWS_AFTER_BREAK = 3  # … nor one or two rows alone at the top of the next page
-_TBL, _TR, _TR_PR, _TBL_PR_EX = f"{_W}tbl", f"{_W}tr", f"{_W}trPr", f"{_W}tblPrEx"
-_P, _P_PR, _P_STYLE, _KEEP_NEXT = f"{_W}p", f"{_W}pPr", f"{_W}pStyle", f"{_W}keepNext"
-_CANT_SPLIT, _TBL_HEADER, _VAL = f"{_W}cantSplit", f"{_W}tblHeader", f"{_W}val"
-_OFF = ("0", "false", "off")
+# String work on the rendered part, no XML tree: parsing and re-serialising every document would
+# cost more than the rest of its rendering. Elements are found with str.find (tags as Word,
+# LibreOffice and docxtpl write them) and edited with patterns matched at their start.
+_ROW_START = re.compile(r"<w:tr\b[^>]*>(?:<w:tblPrEx>.*?</w:tblPrEx>)?(?:(<w:trPr>)(.*?)</w:trPr>|<w:trPr/>)?", re.S)
+_FLAG_OFF = r'\s+w:val="(?:0|false|off)"'
+_HEADER_ROW = re.compile(rf"<w:tblHeader(?!{_FLAG_OFF})[^>]*/>")
+_CANT_SPLIT = re.compile(r"<w:cantSplit\b[^>]*/>")
+_PARAGRAPH_START = re.compile(r"<w:p( [^>]*)?/>|(<w:p(?: [^>]*)?>)(?:<w:pPr/>|<w:pPr>(.*?)</w:pPr>)?", re.S)
+_STYLE_FIRST = re.compile(r"<w:pStyle\b[^>]*/>")
+_KEEP_NEXT = re.compile(r"<w:keepNext\b[^>]*/>")
+
+
+def _starts(text: str, name: str) -> list[int]:
+    """Where the elements ``<w:name …>`` start in ``text`` (not ``<w:nameX``)."""
+    found = []
+    for needle in (f"<w:{name}>", f"<w:{name} ", f"<w:{name}/"):
+        at = text.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = text.find(needle, at + 1)
+    return sorted(found)
+
+
+def _ends(text: str, name: str) -> list[int]:
+    """Where the elements ``</w:name>`` end in ``text``."""
+    found, needle = [], f"</w:{name}>"
+    at = text.find(needle)
+    while at >= 0:
+        found.append(at + len(needle))
+        at = text.find(needle, at + 1)
+    return found
+
+
+def _spans(text: str, name: str, inside: str = "") -> list[tuple[int, int]]:
+    """The outermost ``w:name`` elements of ``text`` (not those nested in a ``w:inside``, e.g. the
+    rows of a table within a cell), as (start, end) offsets."""
+    events = [(at, 1, name) for at in _starts(text, name)] + [(at, -1, name) for at in _ends(text, name)]
+    if inside:
+        events += [(at, 1, inside) for at in _starts(text, inside)] + [(at, -1, inside) for at in _ends(text, inside)]
+    spans, depth, nested, start = [], 0, 0, 0
+    for at, step, kind in sorted(events, key=lambda e: (e[0], e[1])):  # an end before a start at one offset
+        if kind != name:
+            nested += step
+        elif nested == 0:
+            depth += step
+            if step == 1 and depth == 1:
+                start = at
+            elif step == -1 and depth == 0:
+                spans.append((start, at))
+    return spans
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], pieces: list[str]) -> str:
+    out, position = [], 0
+    for (start, end), piece in zip(spans, pieces, strict=True):
+        out += [text[position:start], piece]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 def hold_table_rows(xml: str) -> str:
@@ -167,51 +222,70 @@ def hold_table_rows(xml: str) -> str:
     renderer to every table of every document, so a coordinator's own template gets it too."""
     if "<w:tbl>" not in xml and "<w:tbl " not in xml:
         return xml
-    root = etree.fromstring(xml)
-    for table in root.iter(_TBL):
-        rows = table.findall(_TR)
-        header = 0
-        while header < len(rows) and _row_flag(rows[header], _TBL_HEADER):
-            header += 1
-        body = rows[header:]
-        last = len(body) - 1  # the last row never keeps with the next: that would hold what follows the table
-        kept = set(range(min(ROWS_BEFORE_BREAK - 1, last))) | set(range(max(last - ROWS_AFTER_BREAK + 1, 0), last))
-        for index, row in enumerate(rows):
-            if not _row_flag(row, _CANT_SPLIT):
-                _row_properties(row).append(etree.Element(_CANT_SPLIT))
-            if (index < header and body) or index - header in kept:
-                for paragraph in row.iter(_P):
-                    _keep_with_next(paragraph)
-    return etree.tostring(root, encoding="unicode")
+    tables = _spans(xml, "tbl")
+    return _replace_spans(xml, tables, [_hold_table(xml[start:end]) for start, end in tables])
 
 
-def _row_flag(row: etree._Element, tag: str) -> bool:
-    properties = row.find(_TR_PR)
-    flag = properties.find(tag) if properties is not None else None
-    return flag is not None and flag.get(_VAL) not in _OFF
+def _hold_table(table: str) -> str:
+    """One table (``<w:tbl>…</w:tbl>``) with the rule applied to its rows and to nested tables."""
+    spans = _spans(table[1:], "tr", inside="tbl")  # [1:]: the table's own tag is not a nested table
+    spans = [(start + 1, end + 1) for start, end in spans]
+    rows = [table[start:end] for start, end in spans]
+    rows = [hold_table_rows(row) if "<w:tbl>" in row or "<w:tbl " in row else row for row in rows]
+    header = 0
+    while header < len(rows) and _HEADER_ROW.search(_row_properties(rows[header])):
+        header += 1
+    last = len(rows) - header - 1  # the last row never keeps with the next: that would hold what follows
+    kept = set(range(min(ROWS_BEFORE_BREAK - 1, last))) | set(range(max(last - ROWS_AFTER_BREAK + 1, 0), last))
+    for index, row in enumerate(rows):
+        row = _whole(row)
+        if (index < header and last >= 0) or index - header in kept:
+            row = _keep_with_next(row)
+        rows[index] = row
+    return _replace_spans(table, spans, rows)
 
 
-def _row_properties(row: etree._Element) -> etree._Element:
-    properties = row.find(_TR_PR)
-    if properties is None:
-        properties = etree.Element(_TR_PR)
-        row.insert(1 if len(row) and row[0].tag == _TBL_PR_EX else 0, properties)
-    for flag in properties.findall(_CANT_SPLIT):  # an explicit "may split" gives way to the rule
-        properties.remove(flag)
-    return properties
+def _row_properties(row: str) -> str:
+    match = _ROW_START.match(row)
+    return (match[2] or "") if match else ""
 
 
-def _keep_with_next(paragraph: etree._Element) -> None:
-    properties = paragraph.find(_P_PR)
-    if properties is None:
-        properties = etree.Element(_P_PR)
-        paragraph.insert(0, properties)
-    keep = properties.find(_KEEP_NEXT)
-    if keep is None:  # schema order: right after the paragraph style
-        style = properties.find(_P_STYLE)
-        properties.insert(1 if style is not None and properties.index(style) == 0 else 0, etree.Element(_KEEP_NEXT))
-    elif keep.get(_VAL) is not None:
-        del keep.attrib[_VAL]
+def _whole(row: str) -> str:
+    """The row with ``<w:cantSplit/>`` as its own property (an explicit "may split" gives way)."""
+    match = _ROW_START.match(row)
+    if match is None:
+        return row
+    if match[1] is None:  # no properties, or <w:trPr/>
+        head = match[0].removesuffix("<w:trPr/>")
+        return f"{head}<w:trPr><w:cantSplit/></w:trPr>{row[match.end():]}"
+    properties = match[2]
+    if "<w:cantSplit/>" in properties:
+        return row
+    properties = "<w:cantSplit/>" + _CANT_SPLIT.sub("", properties)
+    return f"{row[:match.start(2)]}{properties}{row[match.end(2):]}"
+
+
+def _keep_with_next(row: str) -> str:
+    """The row with ``<w:keepNext/>`` in every paragraph's properties (right after its style)."""
+    spans, pieces = [], []
+    for at in _starts(row, "p"):
+        match = _PARAGRAPH_START.match(row, at)
+        if match is None:
+            continue
+        if match[2] is None:  # an empty paragraph, <w:p/>
+            piece = f"<w:p{match[1] or ''}><w:pPr><w:keepNext/></w:pPr></w:p>"
+        else:
+            properties = match[3] or ""
+            if "<w:keepNext" in properties:
+                properties = _KEEP_NEXT.sub("<w:keepNext/>", properties)
+            elif style := _STYLE_FIRST.match(properties):
+                properties = f"{style[0]}<w:keepNext/>{properties[style.end():]}"
+            else:
+                properties = "<w:keepNext/>" + properties
+            piece = f"{match[2]}<w:pPr>{properties}</w:pPr>"
+        spans.append(match.span())
+        pieces.append(piece)
+    return _replace_spans(row, spans, pieces)
 
 
 # --------------------------------------------------------------------------- logo strip

@@ -41,6 +41,7 @@ _MONTHS_GENITIVE = (
 MONTHS_GENITIVE = _MONTHS_GENITIVE  # "5 marca": for code that reads dates written in words (rules.py)
 
 # --- typography ------------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
 _YEAR_WORD = re.compile(r"(?<=\d) (?=r\.|roku\b)")
 _DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2}) (?=(?:" + "|".join(_MONTHS_GENITIVE) + r")\b)")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?=,\d|(?! ?\d))")  # every group after the first of 3 digits
@@ -53,10 +54,9 @@ def _unbreakable(contact: Contact) -> str:
 def typography(text: str) -> str:
     """No-break spaces (and hyphens) where a line must not break: "2020 r.", "5 marca", "4 300",
     "84 123 45 67", "601-234-567", "j.nowak-kowalska@gmina.pl"."""
-    digits = any(ch.isdigit() for ch in text)
-    if "@" in text or (digits and ("-" in text or " " in text)):
+    if "@" in text or (("-" in text or " " in text) and _DIGIT.search(text)):
         text = replace_contacts(text, _unbreakable)
-    if " " not in text or not digits:
+    if " " not in text or not _DIGIT.search(text):
         return text
     text = _YEAR_WORD.sub(NBSP, text)
     text = _DAY_MONTH.sub(lambda m: m[1] + NBSP, text)

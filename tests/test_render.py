@@ -685,6 +685,28 @@ def test_table_rows_that_may_split_or_keep_nothing_are_held_the_same(edition):
     assert hold_table_rows("<w:p/>") == "<w:p/>"
 
 
+def test_a_table_nested_in_a_cell_is_held_by_the_same_rule():
+    from lxml import etree
+
+    from pipeline.ooxml import hold_table_rows
+
+    inner_row = '<w:tr><w:trPr/><w:tc><w:p w:rsidR="1"/><w:p><w:r><w:t>in</w:t></w:r></w:p></w:tc></w:tr>'
+    inner = f"<w:tbl><w:tblPr/>{inner_row * 6}</w:tbl>"
+    outer_row = ('<w:tr><w:tblPrEx><w:tblW w:w="0"/></w:tblPrEx><w:trPr><w:tblHeader/></w:trPr>'
+                 "<w:tc><w:p><w:r><w:t>head</w:t></w:r></w:p></w:tc></w:tr>")
+    body_row = f"<w:tr><w:tc>{inner}<w:p/></w:tc></w:tr>"
+    xml = f'<w:body xmlns:w="{_W[1:-1]}"><w:tbl><w:tblPr/>{outer_row}{body_row}</w:tbl><w:p/></w:body>'
+    root = etree.fromstring(hold_table_rows(xml))  # well-formed
+    outer = root.find(f"{_W}tbl")
+    head, body = outer.findall(f"{_W}tr")
+    assert head[0].tag == f"{_W}tblPrEx" and head[1].find(f"{_W}cantSplit") is not None
+    assert _keeps(head) and not _keeps(body)
+    inner_rows = body.find(f".//{_W}tbl").findall(f"{_W}tr")
+    assert [_keeps(r) for r in inner_rows] == [True, False, False, True, True, False]
+    assert all(r.find(f"{_W}trPr/{_W}cantSplit") is not None for r in inner_rows)
+    assert inner_rows[0].find(f"{_W}tc/{_W}p").get(f"{_W}rsidR") == "1"  # an empty paragraph keeps its attributes
+
+
 def test_contact_data_gets_word_non_breaking_hyphens_and_reads_back_with_plain_ones(edition, templates):
     data = full_unit_data()
     data["card"]["team"][0].update(email="a.nowak-lis@sp-1.gmina-x.pl", phone="601-234-567")
