@@ -245,6 +245,40 @@ def _hold_table(table: str) -> str:
     return _replace_spans(table, spans, rows)
 
 
+_ROW_LOOP = re.compile(r"\{%-?\s*for\b")  # a {%tr for %} row, as docxtpl's patch_xml leaves it
+
+
+def mark_loop_headers(source: str) -> str:
+    """A prepared template part in which the rows above a row loop (``{%tr for … %}``) repeat on
+    every page as the table's header (``<w:tblHeader/>``) when the template marks no header row
+    itself: a table a coordinator adds in Word gets its header repeated and held by the rule of
+    ``hold_table_rows``. Run once per template, when it is compiled."""
+    if "<w:tbl" not in source or not _ROW_LOOP.search(source):
+        return source
+    tables = _spans(source, "tbl")
+    return _replace_spans(source, tables, [_mark_header(source[start:end]) for start, end in tables])
+
+
+def _mark_header(table: str) -> str:
+    spans = [(start + 1, end + 1) for start, end in _spans(table[1:], "tr", inside="tbl")]
+    rows = [table[start:end] for start, end in spans]
+    rows = [mark_loop_headers(row) if "<w:tbl>" in row or "<w:tbl " in row else row for row in rows]
+    gaps = [table[end:start] for (_, end), (start, _) in zip([(0, 0), *spans], spans, strict=False)]
+    loop = next((index for index, gap in enumerate(gaps) if _ROW_LOOP.search(gap)), 0)
+    if loop and not any(_HEADER_ROW.search(_row_properties(row)) for row in rows):
+        rows[:loop] = [_with_row_property(row, "<w:tblHeader/>") for row in rows[:loop]]
+    return _replace_spans(table, spans, rows)
+
+
+def _with_row_property(row: str, flag: str) -> str:
+    match = _ROW_START.match(row)
+    if match is None:
+        return row
+    if match[1] is None:
+        return f"{match[0].removesuffix('<w:trPr/>')}<w:trPr>{flag}</w:trPr>{row[match.end():]}"
+    return f"{row[:match.end(1)]}{flag}{row[match.end(1):]}"
+
+
 def _row_properties(row: str) -> str:
     match = _ROW_START.match(row)
     return (match[2] or "") if match else ""
@@ -256,8 +290,7 @@ def _whole(row: str) -> str:
     if match is None:
         return row
     if match[1] is None:  # no properties, or <w:trPr/>
-        head = match[0].removesuffix("<w:trPr/>")
-        return f"{head}<w:trPr><w:cantSplit/></w:trPr>{row[match.end():]}"
+        return _with_row_property(row, "<w:cantSplit/>")
     properties = match[2]
     if "<w:cantSplit/>" in properties:
         return row

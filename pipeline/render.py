@@ -231,7 +231,7 @@ class CompiledTemplate:
         if xml.startswith("<?xml"):
             end = xml.index("?>") + 2
             prolog, xml = xml[:end] + "\n", xml[end:].lstrip()
-        source = prepare_source(xml)
+        source = ooxml.mark_loop_headers(prepare_source(xml))  # before the split: it adds no lines
         lines = source.split("\n")
         try:
             template = env.from_string(source)

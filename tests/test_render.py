@@ -714,3 +714,28 @@ def test_contact_data_gets_word_non_breaking_hyphens_and_reads_back_with_plain_o
     xml = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode()
     assert "a.nowak<" in xml and xml.count("<w:noBreakHyphen/>") >= 5 and "\u2011" not in xml
     assert "a.nowak-lis@sp-1.gmina-x.pl\n601-234-567" in docx_text(docx)
+
+
+def test_a_loop_table_without_a_marked_header_gets_its_header_row_repeated_and_held(edition, tmp_path):
+    """A coordinator's table made in Word without "repeat as header row": the rows above the
+    {%tr for %} loop become its header (only in loop tables; a header the template marks is kept)."""
+    from lxml import etree
+
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    source = folder / "hdr.docx"
+    with zipfile.ZipFile(TEMPLATES / "hdr.docx") as original, zipfile.ZipFile(source, "w") as edited:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "word/document.xml":
+                assert b"<w:tblHeader/>" in data
+                data = data.replace(b"<w:tblHeader/>", b"")
+            edited.writestr(item, data)
+    data = full_unit_data(actions=12)
+    xml = zipfile.ZipFile(io.BytesIO(_render(edition, TemplateSet(folder), data, "hdr.docx"))).read("word/document.xml")
+    tables = list(etree.fromstring(xml).iter(f"{_W}tbl"))
+    headers = [[row.find(f"{_W}trPr/{_W}tblHeader") is not None for row in table.findall(f"{_W}tr")] for table in tables]
+    actions = next(i for i, t in enumerate(tables) if "Narzędzia i rozwiązania" in "".join(t.itertext()))
+    assert headers[actions] == [True] + [False] * 12
+    assert _keeps(tables[actions].findall(f"{_W}tr")[0])
+    assert not any(headers[0])  # the card at the top has no row loop: no header invented
