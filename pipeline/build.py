@@ -28,7 +28,6 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
-    is_text_name,
     safe_child,
     sha256_bytes,
     sha256_file,
@@ -44,14 +43,14 @@ from pipeline.state import (
     BuildState,
     UnitState,
     content_hash,
+    decide_rebuild,
     global_key,
     outputs_present,
     quick_source_check,
-    rebuild_reason,
 )
 from pipeline.statuses import BY_ID
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
-from pipeline.validate import discover_units, form_files
+from pipeline.validate import discover_units, form_files, is_source
 
 CHUNK_UNITS = 128  # units rendered, converted and finished together (staging holds one chunk)
 STAGING_DIR = ".staging"
@@ -242,23 +241,23 @@ def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state:
 
 def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
           templates: dict[str, str], staging_root: Path) -> UnitJob | None:
-    """A job for a unit that may have changed; None when stat data prove it did not."""
+    """A job for a unit that is (or may be) out of date; None when it is up to date."""
     unit_id = text_name(folder.name)  # a name that is not UTF-8 is reported by validation, readably
     previous = state.units.get(unit_id)
-    files = {p.name: p for p in form_files(folder) if is_text_name(p.name)}
+    files = {p.name: p for p in form_files(folder) if is_source(p)}  # what the worker will read
     quick = {}
     outputs_exist = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         outputs_exist = outputs_present(previous.report, options.repo_root)
-        if rebuild_reason(previous, quick, key, templates, outputs_exist) is None:
-            return None
+    decision = decide_rebuild(previous, quick, key, templates, outputs_exist, options.force)
+    if decision.up_to_date:
+        return None
     return UnitJob(
         unit_id=unit_id, folder=folder, edition_id=str(options.edition.id),
         templates_dir=options.templates_dir, staging=staging_root / unit_id, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
-        previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None, outputs_present=outputs_exist,
+        decision=decision,
     )
 
 
