@@ -9,6 +9,7 @@ into place only when complete; the incremental state is saved only after the mov
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ from pipeline.files import (
     sha256_file,
     text_name,
 )
-from pipeline.render import template_hashes
+from pipeline.render import template_hashes, template_set
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
@@ -49,6 +50,7 @@ from pipeline.state import (
     quick_source_check,
 )
 from pipeline.statuses import BY_ID
+from pipeline.template_check import check_templates
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
 from pipeline.validate import discover_units, form_files, is_source
 
@@ -160,13 +162,17 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             pending.append(job)
     documents = 0
     if pending:
-        refused = template_errors(options.templates_dir, options.edition)
+        refused = template_errors(options.templates_dir, options.edition, templates)
         for job in pending:
             job.template_errors = refused
+        with contextlib.suppress(OSError):  # an unreadable template is each unit's error, in the worker
+            template_set(options.templates_dir)  # compiled once here: the forked workers inherit it
         converter = _converter(options) if options.pdf else None
         try:
-            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
-                                     initargs=(os.getpid(),)) as pool:
+            # Forked workers (the default on Linux up to Python 3.13, said here for later ones):
+            # they inherit the compiled templates, and worker_init checks that its parent is us.
+            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init, initargs=(os.getpid(),),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
                 try:
                     documents = _run_chunks(pool, converter, pending, len(folders), options, state, key, entries,
                                             rebuilt, progress)
@@ -186,18 +192,28 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 
-def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
+def template_errors(templates_dir: Path, edition: Edition, templates: dict[str, str]) -> dict[str, str]:
     """Template file -> the first error ``teczka templates check`` finds in it. A template the
     check refuses is refused by the build too, for every unit that uses it: a variable the
     pipeline does not provide stops the render even in a branch or a loop that this unit's data
-    would skip (the renderer alone could only notice it when it runs that code)."""
-    from pipeline.template_check import check_templates
+    would skip (the renderer alone could only notice it when it runs that code).
 
-    errors: dict[str, str] = {}
-    for issue in check_templates(templates_dir, edition):
-        if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
-            errors.setdefault(issue.template, issue.message)
-    return errors
+    The check reads only the template files (``templates``: their hashes) and the edition, so
+    its answer is kept for the life of the process: a server that builds again and again, or
+    many builds in one process, check the same templates once (about a second each time)."""
+    key = (str(templates_dir), edition.fingerprint, tuple(sorted(templates.items())))
+    if key not in _CHECKED:
+        errors: dict[str, str] = {}
+        for issue in check_templates(templates_dir, edition):
+            if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
+                errors.setdefault(issue.template, issue.message)
+        if len(_CHECKED) >= 8:
+            _CHECKED.clear()
+        _CHECKED[key] = errors
+    return dict(_CHECKED[key])
+
+
+_CHECKED: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
