@@ -29,6 +29,7 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
+    remove_half_written,
     safe_child,
     sha256_bytes,
     sha256_file,
@@ -60,7 +61,6 @@ BUNDLES_DIR = "paczki"
 WRITE_PROBE = ".teczka-write-test"
 # What an interrupted run leaves beside the outputs: half-written files of atomic_write_bytes
 # (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
-_HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
 _SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
 
 
@@ -289,10 +289,9 @@ def _clear_leftovers(out_dir: Path) -> None:
     for folder in (out_dir, out_dir / BUNDLES_DIR):
         if folder.is_symlink() or not folder.is_dir():
             continue
+        remove_half_written(folder)
         for path in folder.iterdir():
-            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
-                path.unlink(missing_ok=True)
-            elif (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
+            if (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
                 original = folder / aside["name"]
                 if original.exists() or original.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
