@@ -9,6 +9,7 @@ into place only when complete; the incremental state is saved only after the mov
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -28,13 +29,13 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
-    is_text_name,
+    remove_half_written,
     safe_child,
     sha256_bytes,
     sha256_file,
     text_name,
 )
-from pipeline.render import template_hashes
+from pipeline.render import template_hashes, template_set
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
@@ -44,14 +45,15 @@ from pipeline.state import (
     BuildState,
     UnitState,
     content_hash,
+    decide_rebuild,
     global_key,
     outputs_present,
     quick_source_check,
-    rebuild_reason,
 )
 from pipeline.statuses import BY_ID
+from pipeline.template_check import check_templates
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
-from pipeline.validate import discover_units, form_files
+from pipeline.validate import discover_units, form_files, is_source
 
 CHUNK_UNITS = 128  # units rendered, converted and finished together (staging holds one chunk)
 STAGING_DIR = ".staging"
@@ -59,7 +61,6 @@ BUNDLES_DIR = "paczki"
 WRITE_PROBE = ".teczka-write-test"
 # What an interrupted run leaves beside the outputs: half-written files of atomic_write_bytes
 # (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
-_HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
 _SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
 
 
@@ -161,13 +162,17 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             pending.append(job)
     documents = 0
     if pending:
-        refused = template_errors(options.templates_dir, options.edition)
+        refused = template_errors(options.templates_dir, options.edition, templates)
         for job in pending:
             job.template_errors = refused
+        with contextlib.suppress(OSError):  # an unreadable template is each unit's error, in the worker
+            template_set(options.templates_dir)  # compiled once here: the forked workers inherit it
         converter = _converter(options) if options.pdf else None
         try:
-            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
-                                     initargs=(os.getpid(),)) as pool:
+            # Forked workers (the default on Linux up to Python 3.13, said here for later ones):
+            # they inherit the compiled templates, and worker_init checks that its parent is us.
+            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init, initargs=(os.getpid(),),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
                 try:
                     documents = _run_chunks(pool, converter, pending, len(folders), options, state, key, entries,
                                             rebuilt, progress)
@@ -187,18 +192,28 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 
-def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
+def template_errors(templates_dir: Path, edition: Edition, templates: dict[str, str]) -> dict[str, str]:
     """Template file -> the first error ``teczka templates check`` finds in it. A template the
     check refuses is refused by the build too, for every unit that uses it: a variable the
     pipeline does not provide stops the render even in a branch or a loop that this unit's data
-    would skip (the renderer alone could only notice it when it runs that code)."""
-    from pipeline.template_check import check_templates
+    would skip (the renderer alone could only notice it when it runs that code).
 
-    errors: dict[str, str] = {}
-    for issue in check_templates(templates_dir, edition):
-        if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
-            errors.setdefault(issue.template, issue.message)
-    return errors
+    The check reads only the template files (``templates``: their hashes) and the edition, so
+    its answer is kept for the life of the process: a server that builds again and again, or
+    many builds in one process, check the same templates once (about a second each time)."""
+    key = (str(templates_dir), edition.fingerprint, tuple(sorted(templates.items())))
+    if key not in _CHECKED:
+        errors: dict[str, str] = {}
+        for issue in check_templates(templates_dir, edition):
+            if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
+                errors.setdefault(issue.template, issue.message)
+        if len(_CHECKED) >= 8:
+            _CHECKED.clear()
+        _CHECKED[key] = errors
+    return dict(_CHECKED[key])
+
+
+_CHECKED: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
@@ -242,23 +257,23 @@ def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state:
 
 def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
           templates: dict[str, str], staging_root: Path) -> UnitJob | None:
-    """A job for a unit that may have changed; None when stat data prove it did not."""
+    """A job for a unit that is (or may be) out of date; None when it is up to date."""
     unit_id = text_name(folder.name)  # a name that is not UTF-8 is reported by validation, readably
     previous = state.units.get(unit_id)
-    files = {p.name: p for p in form_files(folder) if is_text_name(p.name)}
+    files = {p.name: p for p in form_files(folder) if is_source(p)}  # what the worker will read
     quick = {}
     outputs_exist = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         outputs_exist = outputs_present(previous.report, options.repo_root)
-        if rebuild_reason(previous, quick, key, templates, outputs_exist) is None:
-            return None
+    decision = decide_rebuild(previous, quick, key, templates, outputs_exist, options.force)
+    if decision.up_to_date:
+        return None
     return UnitJob(
         unit_id=unit_id, folder=folder, edition_id=str(options.edition.id),
         templates_dir=options.templates_dir, staging=staging_root / unit_id, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
-        previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None, outputs_present=outputs_exist,
+        decision=decision,
     )
 
 
@@ -274,10 +289,9 @@ def _clear_leftovers(out_dir: Path) -> None:
     for folder in (out_dir, out_dir / BUNDLES_DIR):
         if folder.is_symlink() or not folder.is_dir():
             continue
+        remove_half_written(folder)
         for path in folder.iterdir():
-            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
-                path.unlink(missing_ok=True)
-            elif (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
+            if (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
                 original = folder / aside["name"]
                 if original.exists() or original.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)

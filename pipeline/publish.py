@@ -133,7 +133,7 @@ class Pandoc:
         self._count = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
-        import pypandoc
+        import pypandoc  # here, not at the top: 70 ms of import (-X importtime) only the HTML step needs
 
         self._proc = subprocess.Popen([pypandoc.get_pandoc_path(), "lua", str(LUA_SCRIPT)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
