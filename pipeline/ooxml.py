@@ -162,15 +162,16 @@ _STYLE_FIRST = re.compile(r"<w:pStyle\b[^>]*/>")
 _KEEP_NEXT = re.compile(r"<w:keepNext\b[^>]*/>")
 
 
-def _starts(text: str, name: str) -> list[int]:
-    """Where the elements ``<w:name …>`` start in ``text`` (not ``<w:nameX``)."""
-    found = []
-    for needle in (f"<w:{name}>", f"<w:{name} ", f"<w:{name}/"):
-        at = text.find(needle)
-        while at >= 0:
+def _starts(text: str, name: str, start: int = 0) -> list[int]:
+    """Where the elements ``<w:name …>`` start in ``text`` (not ``<w:nameX``), from ``start``."""
+    found, needle = [], f"<w:{name}"
+    after = len(needle)
+    at = text.find(needle, start)
+    while at >= 0:
+        if text[at + after] in " >/":
             found.append(at)
-            at = text.find(needle, at + 1)
-    return sorted(found)
+        at = text.find(needle, at + after)
+    return found
 
 
 def _ends(text: str, name: str) -> list[int]:
@@ -226,12 +227,29 @@ def hold_table_rows(xml: str) -> str:
     return _replace_spans(xml, tables, [_hold_table(xml[start:end]) for start, end in tables])
 
 
+def _row_spans(table: str) -> tuple[list[tuple[int, int]], bool]:
+    """The table's own rows as (start, end) offsets, and whether it holds a nested table."""
+    if _starts(table, "tbl", 1):
+        spans = _spans(table[1:], "tr", inside="tbl")  # [1:]: the table's own tag is not a nested table
+        return [(start + 1, end + 1) for start, end in spans], True
+    spans = []  # the common case, one pass: each row runs from <w:tr …> to the next </w:tr>
+    at = table.find("<w:tr")
+    while at >= 0:
+        end = table.find("</w:tr>", at)
+        if end < 0:
+            break
+        if table[at + 5] in " >":
+            spans.append((at, end + 7))
+        at = table.find("<w:tr", end + 7)
+    return spans, False
+
+
 def _hold_table(table: str) -> str:
     """One table (``<w:tbl>…</w:tbl>``) with the rule applied to its rows and to nested tables."""
-    spans = _spans(table[1:], "tr", inside="tbl")  # [1:]: the table's own tag is not a nested table
-    spans = [(start + 1, end + 1) for start, end in spans]
+    spans, nested = _row_spans(table)
     rows = [table[start:end] for start, end in spans]
-    rows = [hold_table_rows(row) if "<w:tbl>" in row or "<w:tbl " in row else row for row in rows]
+    if nested:
+        rows = [hold_table_rows(row) for row in rows]
     header = 0
     while header < len(rows) and _HEADER_ROW.search(_row_properties(rows[header])):
         header += 1
@@ -300,11 +318,10 @@ def _whole(row: str) -> str:
 
 def _keep_with_next(row: str) -> str:
     """The row with ``<w:keepNext/>`` in every paragraph's properties (right after its style)."""
+    if row.count("<w:keepNext/>") == row.count("<w:p>") + row.count("<w:p ") + row.count("<w:p/>"):
+        return row  # the template keeps every paragraph with the next already (a short table)
     spans, pieces = [], []
-    for at in _starts(row, "p"):
-        match = _PARAGRAPH_START.match(row, at)
-        if match is None:
-            continue
+    for match in _PARAGRAPH_START.finditer(row):
         if match[2] is None:  # an empty paragraph, <w:p/>
             piece = f"<w:p{match[1] or ''}><w:pPr><w:keepNext/></w:pPr></w:p>"
         else:
