@@ -163,7 +163,7 @@ PHONE = "601-234-567"
 SWEEP = range(0, 48)  # the line end moves across the address and the number, one letter at a time
 
 
-def _karta_lines(converter: PdfConverter, folder: Path) -> tuple[list[str], str]:
+def _karta_lines(converter: PdfConverter, folder: Path) -> tuple[list[str], str, Path]:
     """The karta's text lines (pdftotext) for a unit whose diagnosis sources say, row after row,
     "Kontakt <k letters> <address>, tel. <phone>." with k growing: wherever the column's line ends,
     it falls inside the address or the number in some row."""
@@ -173,15 +173,18 @@ def _karta_lines(converter: PdfConverter, folder: Path) -> tuple[list[str], str]
                                     for k in SWEEP]
     pdf = _pdfs(converter, folder, {"karta": unit_from_data(data, EDITION)}, TEST_TEMPLATES, "karta_jst.docx")["karta"]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return text.splitlines(), text
+    return text.splitlines(), text, pdf
 
 
 def test_an_address_and_a_phone_with_hyphens_lie_on_one_line_wherever_the_line_ends(converter, tmp_path):
-    lines, text = _karta_lines(converter, tmp_path)
+    lines, text, pdf = _karta_lines(converter, tmp_path)
     whole = [line for line in lines if ADDRESS in line]
     assert len(whole) == 1 + len(SWEEP)  # the team's contact column and every row of the sweep
     assert sum(line.replace("\u00a0", " ").count(PHONE) for line in lines) == len(SWEEP)
     assert "\u2011" not in text  # copied from the PDF, the hyphens are plain hyphens
+    sources = max(table_rows(pdf), key=len)  # the 48 sources: a karta table over two pages
+    assert len(sources) == len(SWEEP) and len({pages for pages in sources}) >= 2
+    assert break_problems(pdf) == []
 
 
 def test_without_no_break_hyphens_the_same_rows_break_an_address_after_a_hyphen(converter, tmp_path, monkeypatch):
@@ -189,7 +192,7 @@ def test_without_no_break_hyphens_the_same_rows_break_an_address_after_a_hyphen(
     address and the number (and pdftotext, like a reader copying the text, joins such lines
     without the hyphen: "k.zajaclis@…", "601234-567")."""
     monkeypatch.setattr(polish, "_unbreakable", lambda contact: contact.text)
-    lines, text = _karta_lines(converter, tmp_path)
+    lines, text, _ = _karta_lines(converter, tmp_path)
     assert len([line for line in lines if ADDRESS in line]) < 1 + len(SWEEP)
     assert sum(line.replace("\u00a0", " ").count(PHONE) for line in lines) < len(SWEEP)
     assert any(mangled in text for mangled in ("k.zajaclis@", "szkolapodstawowa", "podstawowanr", "nr1.gmina", "gminax"))
