@@ -198,11 +198,11 @@ def template_errors(templates_dir: Path, edition: Edition, templates: dict[str, 
     pipeline does not provide stops the render even in a branch or a loop that this unit's data
     would skip (the renderer alone could only notice it when it runs that code).
 
-    The check reads only the template files (``templates``: their hashes) and the edition, so
-    its answer is kept for the life of the process: a server that builds again and again, or
+    The answer depends only on the template files (``templates``: their hashes) and the
+    edition, so it is kept for the life of the process: a server that builds again and again, or
     many builds in one process, check the same templates once (about a second each time)."""
-    key = (str(templates_dir), edition.fingerprint, tuple(sorted(templates.items())))
-    if key not in _CHECKED:
+    key = (edition.fingerprint, tuple(sorted(templates.items())))  # the folder's name is in no kept message
+    if key not in _CHECKED or not edition.fingerprint:  # an edition made in memory has no fingerprint
         errors: dict[str, str] = {}
         for issue in check_templates(templates_dir, edition):
             if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
@@ -213,7 +213,7 @@ def template_errors(templates_dir: Path, edition: Edition, templates: dict[str, 
     return dict(_CHECKED[key])
 
 
-_CHECKED: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+_CHECKED: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,

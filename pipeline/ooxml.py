@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import struct
 from datetime import date
+from functools import lru_cache
 from xml.sax.saxutils import escape as _xml_escape
 
 from lxml import etree
@@ -448,6 +449,13 @@ def referenced_styles(xml: str) -> set[str] | None:
 
 
 def prune_styles(styles_xml: bytes, referenced: set[str]) -> bytes:
+    """styles.xml with only the styles the document can use (``_prune_styles``); the template
+    check and the renderer ask for the same templates' styles, so answers are kept."""
+    return _prune_styles(styles_xml, frozenset(referenced))
+
+
+@lru_cache(maxsize=32)
+def _prune_styles(styles_xml: bytes, referenced: frozenset[str]) -> bytes:
     """styles.xml with only the styles the document can use: those referenced, the defaults, and
     everything they are based on, link to or are followed by. Word's default styles.xml carries
     hundreds of unused (table) styles — 340 KB that LibreOffice and pandoc parse for every document;
