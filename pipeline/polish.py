@@ -44,6 +44,7 @@ MONTHS_GENITIVE = _MONTHS_GENITIVE  # "5 marca": for code that reads dates writt
 _DIGIT = re.compile(r"\d")
 _YEAR_WORD = re.compile(r"(?<=\d) (?=r\.|roku\b)")
 _DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2}) (?=(?:" + "|".join(_MONTHS_GENITIVE) + r")\b)")
+_POSTAL_CODE = re.compile(r"(?<![\d\w-])(\d{2})-(\d{3})(?![\d-])")  # "20-400 Lublin"
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?=,\d|(?! ?\d))")  # every group after the first of 3 digits
 
 
@@ -53,9 +54,11 @@ def _unbreakable(contact: Contact) -> str:
 
 def typography(text: str) -> str:
     """No-break spaces (and hyphens) where a line must not break: "2020 r.", "5 marca", "4 300",
-    "84 123 45 67", "601-234-567", "j.nowak-kowalska@gmina.pl"."""
+    "84 123 45 67", "601-234-567", "j.nowak-kowalska@gmina.pl", "20-400"."""
     if "@" in text or (("-" in text or " " in text) and _DIGIT.search(text)):
         text = replace_contacts(text, _unbreakable)
+    if "-" in text:
+        text = _POSTAL_CODE.sub(lambda m: m[1] + NB_HYPHEN + m[2], text)
     if " " not in text or not _DIGIT.search(text):
         return text
     text = _YEAR_WORD.sub(NBSP, text)
