@@ -44,6 +44,7 @@ from pipeline.state import (
     DAMAGED_WARNING,
     BuildState,
     UnitState,
+    code_fingerprint,
     content_hash,
     decide_rebuild,
     global_key,
@@ -143,7 +144,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     state = BuildState.load(options.out_dir)
     if state.damaged:
         echo(DAMAGED_WARNING.format(path=state.path))
-    key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
+    key = global_key(options.edition.fingerprint, f"{__version__}+{code_fingerprint()}",
+                     {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
     for line in update_notice(options.templates_dir, state.shipped, options.shipped_dir):
         echo(line)

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,21 @@ def _shipped(raw: Any) -> dict[str, str] | None:
 
 
 _STATE_SHAPE = TypeAdapter(_StateShape)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the code that makes the documents (the package's Python and Lua files, the web
+    front end aside): documents made by other code — an upgrade, or a change in a checkout that
+    keeps the version number — are made again, never kept as if the new code had made them."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if path.suffix in (".py", ".lua") and parts[0] != "web" and "__pycache__" not in parts:
+            data = path.read_bytes()
+            digest.update(f"{'/'.join(parts)}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
 
 
 def global_key(edition_fingerprint: str, tool_version: str, options: dict[str, Any]) -> str:
