@@ -9,6 +9,7 @@ into place only when complete; the incremental state is saved only after the mov
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -28,13 +29,13 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
-    is_text_name,
+    remove_half_written,
     safe_child,
     sha256_bytes,
     sha256_file,
     text_name,
 )
-from pipeline.render import template_hashes
+from pipeline.render import template_hashes, template_set
 from pipeline.report.model import Report, ReportArea, ReportEdition, ReportUnit, report_json_bytes
 from pipeline.report.spreadsheet import build_coordinator_workbook
 from pipeline.report.status_page import build_status_page
@@ -43,15 +44,17 @@ from pipeline.state import (
     DAMAGED_WARNING,
     BuildState,
     UnitState,
+    code_fingerprint,
     content_hash,
+    decide_rebuild,
     global_key,
     outputs_present,
     quick_source_check,
-    rebuild_reason,
 )
 from pipeline.statuses import BY_ID
+from pipeline.template_check import check_templates
 from pipeline.unit_build import UnitJob, UnitResult, build_unit, finish_unit, worker_init
-from pipeline.validate import discover_units, form_files
+from pipeline.validate import discover_units, form_files, is_source
 
 CHUNK_UNITS = 128  # units rendered, converted and finished together (staging holds one chunk)
 STAGING_DIR = ".staging"
@@ -59,7 +62,6 @@ BUNDLES_DIR = "paczki"
 WRITE_PROBE = ".teczka-write-test"
 # What an interrupted run leaves beside the outputs: half-written files of atomic_write_bytes
 # (".report.json.k3j2.tmp") and folders atomic_replace_dir had set aside (".gmina-a.old-x7q1").
-_HALF_WRITTEN = re.compile(r"^\..+\.tmp$")
 _SET_ASIDE = re.compile(r"^\.(?P<name>.+)\.old-[^.]+$")
 
 
@@ -145,7 +147,8 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     state = BuildState.load(options.out_dir)
     if state.damaged:
         echo(DAMAGED_WARNING.format(path=state.path))
-    key = global_key(options.edition.fingerprint, __version__, {"pdf": options.pdf, "html": options.html})
+    key = global_key(options.edition.fingerprint, f"{__version__}+{code_fingerprint()}",
+                     {"pdf": options.pdf, "html": options.html})
     templates = template_hashes(options.templates_dir)
     for line in update_notice(options.templates_dir, state.shipped, options.shipped_dir):
         echo(line)
@@ -164,14 +167,18 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
             pending.append(job)
     documents = 0
     if pending:
-        refused = template_errors(options.templates_dir, options.edition)
+        refused = template_errors(options.templates_dir, options.edition, templates)
         for job in pending:
             job.template_errors = refused
+        with contextlib.suppress(OSError):  # an unreadable template is each unit's error, in the worker
+            template_set(options.templates_dir)  # compiled once here: the forked workers inherit it
         owned = options.converter is None
         converter = (_converter(options) if owned else options.converter) if options.pdf else None
         try:
-            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init,
-                                     initargs=(os.getpid(),)) as pool:
+            # Forked workers (the default on Linux up to Python 3.13, said here for later ones):
+            # they inherit the compiled templates, and worker_init checks that its parent is us.
+            with ProcessPoolExecutor(max_workers=options.jobs, initializer=worker_init, initargs=(os.getpid(),),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
                 try:
                     documents = _run_chunks(pool, converter, pending, len(folders), options, state, key, entries,
                                             rebuilt, progress)
@@ -191,29 +198,28 @@ def _build_locked(options: BuildOptions, folders: list[Path], progress: Progress
     return BuildSummary(units, rebuilt, documents, options.out_dir, report)
 
 
-_TEMPLATE_ERRORS: dict[tuple[Any, ...], dict[str, str]] = {}  # (folder, edition, template hashes) -> errors
-
-
-def template_errors(templates_dir: Path, edition: Edition) -> dict[str, str]:
+def template_errors(templates_dir: Path, edition: Edition, templates: dict[str, str]) -> dict[str, str]:
     """Template file -> the first error ``teczka templates check`` finds in it. A template the
     check refuses is refused by the build too, for every unit that uses it: a variable the
     pipeline does not provide stops the render even in a branch or a loop that this unit's data
     would skip (the renderer alone could only notice it when it runs that code).
 
-    Remembered by the templates' content and the edition: a long-running caller (the server,
-    building after each upload) checks the templates again only when one of them changes."""
-    from pipeline.template_check import check_templates
-
-    key = (str(Path(templates_dir).absolute()), edition.fingerprint, tuple(sorted(template_hashes(templates_dir).items())))
-    if key not in _TEMPLATE_ERRORS or not edition.fingerprint:  # an edition made in code has none
+    The answer depends only on the template files (``templates``: their hashes) and the
+    edition, so it is kept for the life of the process: a server that builds again and again, or
+    many builds in one process, check the same templates once (about a second each time)."""
+    key = (edition.fingerprint, tuple(sorted(templates.items())))  # the folder's name is in no kept message
+    if key not in _CHECKED or not edition.fingerprint:  # an edition made in memory has no fingerprint
         errors: dict[str, str] = {}
         for issue in check_templates(templates_dir, edition):
             if issue.severity == "error" and issue.part:  # a template's content (a missing file fails on use)
                 errors.setdefault(issue.template, issue.message)
-        if len(_TEMPLATE_ERRORS) >= 8:
-            _TEMPLATE_ERRORS.pop(next(iter(_TEMPLATE_ERRORS)))
-        _TEMPLATE_ERRORS[key] = errors
-    return dict(_TEMPLATE_ERRORS[key])
+        if len(_CHECKED) >= 8:
+            _CHECKED.clear()
+        _CHECKED[key] = errors
+    return dict(_CHECKED[key])
+
+
+_CHECKED: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
 
 
 def _run_chunks(pool: ProcessPoolExecutor, converter: Any, pending: list[UnitJob], total: int,
@@ -257,23 +263,23 @@ def _publish_chunk(finished: Iterable[UnitResult], options: BuildOptions, state:
 
 def _plan(folder: Path, options: BuildOptions, state: BuildState, key: str,
           templates: dict[str, str], staging_root: Path) -> UnitJob | None:
-    """A job for a unit that may have changed; None when stat data prove it did not."""
+    """A job for a unit that is (or may be) out of date; None when it is up to date."""
     unit_id = text_name(folder.name)  # a name that is not UTF-8 is reported by validation, readably
     previous = state.units.get(unit_id)
-    files = {p.name: p for p in form_files(folder) if is_text_name(p.name)}
+    files = {p.name: p for p in form_files(folder) if is_source(p)}  # what the worker will read
     quick = {}
     outputs_exist = True
     if previous is not None and not options.force:
         quick = {name: quick_source_check(path, previous.sources.get(name)) for name, path in files.items()}
         outputs_exist = outputs_present(previous.report, options.repo_root)
-        if rebuild_reason(previous, quick, key, templates, outputs_exist) is None:
-            return None
+    decision = decide_rebuild(previous, quick, key, templates, outputs_exist, options.force)
+    if decision.up_to_date:
+        return None
     return UnitJob(
         unit_id=unit_id, folder=folder, edition_id=str(options.edition.id),
         templates_dir=options.templates_dir, staging=staging_root / unit_id, repo_root=options.repo_root,
         out_dir=options.out_dir, html=options.html, pdf=options.pdf, global_key=key, templates=templates,
-        previous=None if (previous is None or options.force) else vars(previous),
-        forced=options.force and previous is not None, outputs_present=outputs_exist,
+        decision=decision,
     )
 
 
@@ -289,10 +295,9 @@ def _clear_leftovers(out_dir: Path) -> None:
     for folder in (out_dir, out_dir / BUNDLES_DIR):
         if folder.is_symlink() or not folder.is_dir():
             continue
+        remove_half_written(folder)
         for path in folder.iterdir():
-            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
-                path.unlink(missing_ok=True)
-            elif (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
+            if (aside := _SET_ASIDE.match(path.name)) and path.is_dir() and not path.is_symlink():
                 original = folder / aside["name"]
                 if original.exists() or original.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)

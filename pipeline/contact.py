@@ -24,21 +24,25 @@ from typing import Literal
 
 ContactKind = Literal["email", "phone"]
 
+# A hyphen may be the non-breaking one (U+2011) that ``polish.typography`` puts into the contact
+# data of documents, so pages made from them (the publication's HTML) are searched alike.
 # An address as people type it; the domain may lack a dot, so a malformed address echoed in an
 # error message ("jan@gmina") is found too.
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+EMAIL = re.compile(r"[\w.+\-\u2011]+@[\w\-\u2011]+(?:\.[\w\-\u2011]+)*")
 # A well-formed address, for validating an e-mail cell.
 _VALID_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
-_SEP = r"[ .\-\u00a0]?"  # one optional separator between digits
+_SP = " \u00a0"  # a space, also the no-break one
+_HY = "\\-\u2011"  # a hyphen, also the non-breaking one
+_SEP = rf"[{_SP}.{_HY}]?"  # one optional separator between digits
 _NINE_DIGITS = rf"\d(?:{_SEP}\d){{8}}"
-_AREA_IN_BRACKETS = rf"\((?:0[ \-]?)?\d{{2}}\)[ \-\u00a0]?\d(?:{_SEP}\d){{6}}"
-_COUNTRY = r"(?:\+|00)[ ]?48[ .\-\u00a0]?"
-_EXTENSION = r"(?:[ ,]*(?:wew|w)\.?[ ]?\d{1,5})?"
+_AREA_IN_BRACKETS = rf"\((?:0[{_SP}{_HY}]?)?\d{{2}}\)[{_SP}{_HY}]?\d(?:{_SEP}\d){{6}}"
+_COUNTRY = rf"(?:\+|00)[{_SP}]?48[{_SP}.{_HY}]?"
+_EXTENSION = rf"(?:[{_SP},]*(?:wew|w)\.?[{_SP}]?\d{{1,5}})?"
 PHONE = re.compile(
-    rf"(?<![\w/+])(?<!\d[ .\-])"  # not the tail of a longer number, a code or a path
-    rf"(?:{_COUNTRY})?(?:{_AREA_IN_BRACKETS}|(?:0[ \-]?)?{_NINE_DIGITS})"
-    rf"(?![ .\-]?\d)(?![\w/]){_EXTENSION}(?!\w)"
+    rf"(?<![\w/+])(?<!\d[{_SP}.{_HY}])"  # not the tail of a longer number, a code or a path
+    rf"(?:{_COUNTRY})?(?:{_AREA_IN_BRACKETS}|(?:0[{_SP}{_HY}]?)?{_NINE_DIGITS})"
+    rf"(?![{_SP}.{_HY}]?\d)(?![\w/]){_EXTENSION}(?!\w)"
 )
 
 
@@ -54,7 +58,9 @@ class Contact:
 
 def find_contacts(text: str) -> list[Contact]:
     """Every e-mail address and phone number in ``text``, in order of position."""
-    found = [Contact("email", m[0], m.start(), m.end()) for m in EMAIL.finditer(text)]
+    found = [Contact("email", m[0], m.start(), m.end()) for m in EMAIL.finditer(text)] if "@" in text else []
+    if sum(map(text.count, "0123456789")) < 9:  # no room for a phone number: skip the slower pattern
+        return found
     taken = [(c.start, c.end) for c in found]
     for m in PHONE.finditer(text):
         if not any(start < m.end() and m.start() < end for start, end in taken):

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -208,6 +209,18 @@ def _normalize_core(xml: bytes, modified: datetime) -> bytes:
 
 
 # --- atomic writes --------------------------------------------------------------------------
+
+
+HALF_WRITTEN = re.compile(r"^\..+\.tmp$")  # what atomic_write_bytes leaves when it is interrupted
+
+
+def remove_half_written(folder: Path) -> None:
+    """Remove the temporary files an interrupted ``atomic_write_bytes`` left in ``folder``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink() and HALF_WRITTEN.match(path.name):
+            path.unlink(missing_ok=True)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import struct
 from datetime import date
+from functools import lru_cache
 from xml.sax.saxutils import escape as _xml_escape
 
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.polish import typography
+from pipeline.polish import NB_HYPHEN, typography
 
 # XML 1.0 forbids C0 controls except tab, LF and CR; C1 controls and DEL are legal but invisible
 # garbage in a document. Vertical tab and form feed (Word's manual line/page break) become LF.
@@ -32,19 +33,23 @@ def xml_safe_text(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _LINE_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_NO_BREAK_HYPHEN = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'  # Word's own form of U+2011
 
 
 def xml_text(value: object) -> Markup:
-    """A value as escaped XML text for a <w:t>, with no-break spaces where a line must not break
-    (``polish.typography``). Braces become character references, so nothing a
-    user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
+    """A value as escaped XML text for a <w:t>, with no-break spaces and hyphens where a line must
+    not break (``polish.typography``; a non-breaking hyphen is written as Word's ``<w:noBreakHyphen/>``).
+    Braces become character references, so nothing a user typed ("{{", "{_{", "{%") can look like a template tag to docxtpl's post-processing;
     line breaks become <w:br/> right here, exactly as docxtpl's resolve_listing would do later."""
     text = str(escape(typography(xml_safe_text(str(value)))))
     if "{" in text or "}" in text:
         text = text.replace("{", "&#123;").replace("}", "&#125;")
     if "\n" in text:
         text = text.replace("\n", _LINE_BREAK)
+    if NB_HYPHEN in text:
+        text = text.replace(NB_HYPHEN, _NO_BREAK_HYPHEN)
     return Markup(text)
 
 
@@ -143,6 +148,197 @@ def timeline_table(timeline: dict, width_cm: float = 26.7, fill: str = TIMELINE_
     return Markup("".join(out))
 
 
+# --------------------------------------------------------------------------- table rows at page breaks
+ROWS_BEFORE_BREAK = 2  # a page break never leaves a single table row above it …
+ROWS_AFTER_BREAK = 3  # … nor one or two rows alone at the top of the next page
+# String work on the rendered part, no XML tree: parsing and re-serialising every document would
+# cost more than the rest of its rendering. Elements are found with str.find (tags as Word,
+# LibreOffice and docxtpl write them) and edited with patterns matched at their start.
+_ROW_START = re.compile(r"<w:tr\b[^>]*>(?:<w:tblPrEx>.*?</w:tblPrEx>)?(?:(<w:trPr>)(.*?)</w:trPr>|<w:trPr/>)?", re.S)
+_FLAG_OFF = r'\s+w:val="(?:0|false|off)"'
+_HEADER_ROW = re.compile(rf"<w:tblHeader(?!{_FLAG_OFF})[^>]*/>")
+_CANT_SPLIT = re.compile(r"<w:cantSplit\b[^>]*/>")
+_PARAGRAPH_START = re.compile(r"<w:p( [^>]*)?/>|(<w:p(?: [^>]*)?>)(?:<w:pPr/>|<w:pPr>(.*?)</w:pPr>)?", re.S)
+_STYLE_FIRST = re.compile(r"<w:pStyle\b[^>]*/>")
+_KEEP_NEXT = re.compile(r"<w:keepNext\b[^>]*/>")
+
+
+def _starts(text: str, name: str, start: int = 0) -> list[int]:
+    """Where the elements ``<w:name …>`` start in ``text`` (not ``<w:nameX``), from ``start``."""
+    found, needle = [], f"<w:{name}"
+    after = len(needle)
+    at = text.find(needle, start)
+    while at >= 0:
+        if text[at + after] in " >/":
+            found.append(at)
+        at = text.find(needle, at + after)
+    return found
+
+
+def _ends(text: str, name: str) -> list[int]:
+    """Where the elements ``</w:name>`` end in ``text``."""
+    found, needle = [], f"</w:{name}>"
+    at = text.find(needle)
+    while at >= 0:
+        found.append(at + len(needle))
+        at = text.find(needle, at + 1)
+    return found
+
+
+def _spans(text: str, name: str, inside: str = "") -> list[tuple[int, int]]:
+    """The outermost ``w:name`` elements of ``text`` (not those nested in a ``w:inside``, e.g. the
+    rows of a table within a cell), as (start, end) offsets."""
+    events = [(at, 1, name) for at in _starts(text, name)] + [(at, -1, name) for at in _ends(text, name)]
+    if inside:
+        events += [(at, 1, inside) for at in _starts(text, inside)] + [(at, -1, inside) for at in _ends(text, inside)]
+    spans, depth, nested, start = [], 0, 0, 0
+    for at, step, kind in sorted(events, key=lambda e: (e[0], e[1])):  # an end before a start at one offset
+        if kind != name:
+            nested += step
+        elif nested == 0:
+            depth += step
+            if step == 1 and depth == 1:
+                start = at
+            elif step == -1 and depth == 0:
+                spans.append((start, at))
+    return spans
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], pieces: list[str]) -> str:
+    out, position = [], 0
+    for (start, end), piece in zip(spans, pieces, strict=True):
+        out += [text[position:start], piece]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def hold_table_rows(xml: str) -> str:
+    """A rendered part whose tables break across pages only where a reader expects it.
+
+    Every row stays whole on a page (``cantSplit``; LibreOffice and Word still split a row taller
+    than a page). The paragraphs of the repeated header rows, of the first ``ROWS_BEFORE_BREAK`` − 1
+    body rows and of the rows before the last one of the last ``ROWS_AFTER_BREAK`` keep with the
+    next, so a table that flows onto another page (however many rows its data gives) starts with at
+    least two rows and ends with at least three; a shorter table stays on one page. Applied by the
+    renderer to every table of every document, so a coordinator's own template gets it too."""
+    if "<w:tbl>" not in xml and "<w:tbl " not in xml:
+        return xml
+    tables = _spans(xml, "tbl")
+    return _replace_spans(xml, tables, [_hold_table(xml[start:end]) for start, end in tables])
+
+
+def _row_spans(table: str) -> tuple[list[tuple[int, int]], bool]:
+    """The table's own rows as (start, end) offsets, and whether it holds a nested table."""
+    if _starts(table, "tbl", 1):
+        spans = _spans(table[1:], "tr", inside="tbl")  # [1:]: the table's own tag is not a nested table
+        return [(start + 1, end + 1) for start, end in spans], True
+    spans = []  # the common case, one pass: each row runs from <w:tr …> to the next </w:tr>
+    at = table.find("<w:tr")
+    while at >= 0:
+        end = table.find("</w:tr>", at)
+        if end < 0:
+            break
+        if table[at + 5] in " >":
+            spans.append((at, end + 7))
+        at = table.find("<w:tr", end + 7)
+    return spans, False
+
+
+def _hold_table(table: str) -> str:
+    """One table (``<w:tbl>…</w:tbl>``) with the rule applied to its rows and to nested tables."""
+    spans, nested = _row_spans(table)
+    rows = [table[start:end] for start, end in spans]
+    if nested:
+        rows = [hold_table_rows(row) for row in rows]
+    header = 0
+    while header < len(rows) and _HEADER_ROW.search(_row_properties(rows[header])):
+        header += 1
+    last = len(rows) - header - 1  # the last row never keeps with the next: that would hold what follows
+    kept = set(range(min(ROWS_BEFORE_BREAK - 1, last))) | set(range(max(last - ROWS_AFTER_BREAK + 1, 0), last))
+    for index, row in enumerate(rows):
+        row = _whole(row)
+        if (index < header and last >= 0) or index - header in kept:
+            row = _keep_with_next(row)
+        rows[index] = row
+    return _replace_spans(table, spans, rows)
+
+
+_ROW_LOOP = re.compile(r"\{%-?\s*for\b")  # a {%tr for %} row, as docxtpl's patch_xml leaves it
+
+
+def mark_loop_headers(source: str) -> str:
+    """A prepared template part in which the rows above a row loop (``{%tr for … %}``) repeat on
+    every page as the table's header (``<w:tblHeader/>``) when the template marks no header row
+    itself: a table a coordinator adds in Word gets its header repeated and held by the rule of
+    ``hold_table_rows``. Run once per template, when it is compiled."""
+    if "<w:tbl" not in source or not _ROW_LOOP.search(source):
+        return source
+    tables = _spans(source, "tbl")
+    return _replace_spans(source, tables, [_mark_header(source[start:end]) for start, end in tables])
+
+
+def _mark_header(table: str) -> str:
+    spans = [(start + 1, end + 1) for start, end in _spans(table[1:], "tr", inside="tbl")]
+    rows = [table[start:end] for start, end in spans]
+    rows = [mark_loop_headers(row) if "<w:tbl>" in row or "<w:tbl " in row else row for row in rows]
+    gaps = [table[end:start] for (_, end), (start, _) in zip([(0, 0), *spans], spans, strict=False)]
+    loop = next((index for index, gap in enumerate(gaps) if _ROW_LOOP.search(gap)), 0)
+    if loop and not any(_HEADER_ROW.search(_row_properties(row)) for row in rows):
+        rows[:loop] = [_with_row_property(row, "<w:tblHeader/>") for row in rows[:loop]]
+    return _replace_spans(table, spans, rows)
+
+
+def _with_row_property(row: str, flag: str) -> str:
+    match = _ROW_START.match(row)
+    if match is None:
+        return row
+    if match[1] is None:
+        return f"{match[0].removesuffix('<w:trPr/>')}<w:trPr>{flag}</w:trPr>{row[match.end():]}"
+    return f"{row[:match.end(1)]}{flag}{row[match.end(1):]}"
+
+
+def _row_properties(row: str) -> str:
+    match = _ROW_START.match(row)
+    return (match[2] or "") if match else ""
+
+
+def _whole(row: str) -> str:
+    """The row with ``<w:cantSplit/>`` as its own property (an explicit "may split" gives way)."""
+    match = _ROW_START.match(row)
+    if match is None:
+        return row
+    if match[1] is None:  # no properties, or <w:trPr/>
+        return _with_row_property(row, "<w:cantSplit/>")
+    properties = match[2]
+    if "<w:cantSplit/>" in properties:
+        return row
+    properties = "<w:cantSplit/>" + _CANT_SPLIT.sub("", properties)
+    return f"{row[:match.start(2)]}{properties}{row[match.end(2):]}"
+
+
+def _keep_with_next(row: str) -> str:
+    """The row with ``<w:keepNext/>`` in every paragraph's properties (right after its style)."""
+    if row.count("<w:keepNext/>") == row.count("<w:p>") + row.count("<w:p ") + row.count("<w:p/>"):
+        return row  # the template keeps every paragraph with the next already (a short table)
+    spans, pieces = [], []
+    for match in _PARAGRAPH_START.finditer(row):
+        if match[2] is None:  # an empty paragraph, <w:p/>
+            piece = f"<w:p{match[1] or ''}><w:pPr><w:keepNext/></w:pPr></w:p>"
+        else:
+            properties = match[3] or ""
+            if "<w:keepNext" in properties:
+                properties = _KEEP_NEXT.sub("<w:keepNext/>", properties)
+            elif style := _STYLE_FIRST.match(properties):
+                properties = f"{style[0]}<w:keepNext/>{properties[style.end():]}"
+            else:
+                properties = "<w:keepNext/>" + properties
+            piece = f"{match[2]}<w:pPr>{properties}</w:pPr>"
+        spans.append(match.span())
+        pieces.append(piece)
+    return _replace_spans(row, spans, pieces)
+
+
 # --------------------------------------------------------------------------- logo strip
 LOGO_REL_ID = "rIdTeczkaPasek"
 LOGO_MEDIA = "word/media/teczka_pasek.png"
@@ -238,7 +434,6 @@ def core_properties_xml(*, title: str, subject: str, creator: str, keywords: str
 
 
 # --------------------------------------------------------------------------- styles
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _STYLE_REFERENCE = re.compile(r'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink)\s+w:val="([^"]*)"')
 _NS = {"w": _W[1:-1]}
 _STYLE_LINKS = ("w:basedOn", "w:next", "w:link", "w:pPr/w:pStyle", "w:rPr/w:rStyle", "w:tblPr/w:tblStyle")
@@ -254,6 +449,13 @@ def referenced_styles(xml: str) -> set[str] | None:
 
 
 def prune_styles(styles_xml: bytes, referenced: set[str]) -> bytes:
+    """styles.xml with only the styles the document can use (``_prune_styles``); the template
+    check and the renderer ask for the same templates' styles, so answers are kept."""
+    return _prune_styles(styles_xml, frozenset(referenced))
+
+
+@lru_cache(maxsize=32)
+def _prune_styles(styles_xml: bytes, referenced: frozenset[str]) -> bytes:
     """styles.xml with only the styles the document can use: those referenced, the defaults, and
     everything they are based on, link to or are followed by. Word's default styles.xml carries
     hundreds of unused (table) styles — 340 KB that LibreOffice and pandoc parse for every document;

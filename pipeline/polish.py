@@ -7,8 +7,11 @@ Typography: thousands are grouped with a no-break space (U+00A0) for every numbe
 decimal mark is a comma, and a unit symbol ("zł", "h") is bound to its number by a no-break space.
 Words (month names, counted nouns) follow an ordinary space. ``typography`` binds what must not
 be split at the end of a line in any printed text, typed by a team or formatted here: "r." and
-"roku" to their year, a day to its month, the groups of a number written with spaces ("4 300",
-"84 123 45 67", "(81) 123 45 67").
+"roku" to their year, a day to its month, the groups of a number written with spaces ("4 300"),
+and every e-mail address and phone number that ``contact`` finds ("84 123 45 67",
+"601-234-567", "j.nowak-kowalska@gmina-x.pl"): its spaces become no-break spaces and its hyphens
+non-breaking hyphens (U+2011; the renderer writes Word's own ``<w:noBreakHyphen/>``), the only
+places where LibreOffice would break an address that fits its line.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from collections.abc import Callable
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
+from pipeline.contact import Contact, replace_contacts
 from pipeline.teryt import VOIVODESHIPS
 
 NBSP = "\u00a0"
+NB_HYPHEN = "\u2011"  # a hyphen no line breaks after; drawn, printed and copied from the PDF as "-"
 EN_DASH = "\u2013"
 
 _MONTHS_NOMINATIVE = (
@@ -36,26 +41,29 @@ _MONTHS_GENITIVE = (
 MONTHS_GENITIVE = _MONTHS_GENITIVE  # "5 marca": for code that reads dates written in words (rules.py)
 
 # --- typography ------------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
 _YEAR_WORD = re.compile(r"(?<=\d) (?=r\.|roku\b)")
 _DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2}) (?=(?:" + "|".join(_MONTHS_GENITIVE) + r")\b)")
-_DIGIT_GROUPS = re.compile(r"(?<![\d.,])(?:\+48 )?(?:\(\d{2}\) )?\d+(?: \d+)+(?=,\d|(?!\d))")
+_POSTAL_CODE = re.compile(r"(?<![\d\w-])(\d{2})-(\d{3})(?![\d-])")  # "20-400 Lublin"
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?=,\d|(?! ?\d))")  # every group after the first of 3 digits
 
 
-def _bind_groups(match: re.Match) -> str:
-    text = match[0]
-    groups = re.findall(r"\d+", text)
-    thousands = len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
-    phone = sum(len(g) for g in groups) in (9, 11) and len(groups) >= 3
-    return text.replace(" ", NBSP) if thousands or phone else text
+def _unbreakable(contact: Contact) -> str:
+    return contact.text.replace(" ", NBSP).replace("-", NB_HYPHEN)
 
 
 def typography(text: str) -> str:
-    """No-break spaces where a line must not break: "2020 r.", "5 marca", "4 300", "84 123 45 67"."""
-    if " " not in text or not any(ch.isdigit() for ch in text):
+    """No-break spaces (and hyphens) where a line must not break: "2020 r.", "5 marca", "4 300",
+    "84 123 45 67", "601-234-567", "j.nowak-kowalska@gmina.pl", "20-400"."""
+    if "@" in text or (("-" in text or " " in text) and _DIGIT.search(text)):
+        text = replace_contacts(text, _unbreakable)
+    if "-" in text:
+        text = _POSTAL_CODE.sub(lambda m: m[1] + NB_HYPHEN + m[2], text)
+    if " " not in text or not _DIGIT.search(text):
         return text
     text = _YEAR_WORD.sub(NBSP, text)
     text = _DAY_MONTH.sub(lambda m: m[1] + NBSP, text)
-    return _DIGIT_GROUPS.sub(_bind_groups, text)
+    return _THOUSANDS.sub(lambda m: m[0].replace(" ", NBSP), text)
 
 
 # --- dates and times -------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pipeline import models
 from pipeline.contact import replace_contacts
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import Edition
+from pipeline.polish import NB_HYPHEN
 from pipeline.render import render_document
 
 OMITTED = "(pominięto w publikacji)"
@@ -133,7 +134,7 @@ class Pandoc:
         self._count = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
-        import pypandoc
+        import pypandoc  # here, not at the top: 70 ms of import (-X importtime) only the HTML step needs
 
         self._proc = subprocess.Popen([pypandoc.get_pandoc_path(), "lua", str(LUA_SCRIPT)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
@@ -295,7 +296,9 @@ def summary_html(unit: models.Unit, edition: Edition, templates: Any, pandoc: Pa
     spec = specs[0]
     data = render_document(templates, spec, build_context(spec, public, edition))
     fragment = (pandoc or shared_pandoc()).to_html(data)
-    body = _mark_omitted(mask_contact_data(accessible(fragment, spec.title)))
+    # The documents' non-breaking hyphens (typography) are plain ones on a page that reflows:
+    # searching and copying then find what the team typed.
+    body = _mark_omitted(mask_contact_data(accessible(fragment, spec.title))).replace(NB_HYPHEN, "-")
     logo = getattr(templates, "logo", None)
     strip = (f'<img class="logo" src="data:image/png;base64,{base64.b64encode(logo).decode()}" '
              f'alt="{html.escape(edition.logo_alt)}">\n' if logo else "")

@@ -231,7 +231,7 @@ class CompiledTemplate:
         if xml.startswith("<?xml"):
             end = xml.index("?>") + 2
             prolog, xml = xml[:end] + "\n", xml[end:].lstrip()
-        source = prepare_source(xml)
+        source = ooxml.mark_loop_headers(prepare_source(xml))  # before the split: it adds no lines
         lines = source.split("\n")
         try:
             template = env.from_string(source)
@@ -261,6 +261,7 @@ class CompiledTemplate:
         xml = finish_part(xml, part.unescape)
         if part.fix_tables:  # {%tc %} loops change the column count: docxtpl's table fix
             xml = etree.tostring(_PATCHER.fix_tables(xml), encoding="unicode")
+        xml = ooxml.hold_table_rows(xml)  # page breaks in tables: the one place of the rule
         if "<wp:docPr" in xml:  # images repeated by loops need unique ids, as docxtpl does
             numbers = iter(range(1001, 10**9))
             xml = _DOCPR_ID.sub(lambda m: f"{m[1]}{next(numbers)}{m[2]}", xml)

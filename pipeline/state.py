@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +122,21 @@ def _shipped(raw: Any) -> dict[str, str] | None:
 _STATE_SHAPE = TypeAdapter(_StateShape)
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the code that makes the documents (the package's Python and Lua files, the web
+    front end aside): documents made by other code — an upgrade, or a change in a checkout that
+    keeps the version number — are made again, never kept as if the new code had made them."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if path.suffix in (".py", ".lua") and parts[0] != "web" and "__pycache__" not in parts:
+            data = path.read_bytes()
+            digest.update(f"{'/'.join(parts)}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
 def global_key(edition_fingerprint: str, tool_version: str, options: dict[str, Any]) -> str:
     """Everything that, when changed, rebuilds every unit."""
     text = json.dumps([edition_fingerprint, tool_version, options], sort_keys=True)
@@ -144,6 +161,70 @@ def quick_source_check(path: Path, previous: dict[str, Any] | None) -> SourceFin
     return None
 
 
+def used_templates(document_templates: Iterable[str], templates: dict[str, str]) -> dict[str, str]:
+    """Template file -> hash, for what a unit's documents are made from: their Word templates
+    and, when the unit has any document, every other file beside them (the logo strip)."""
+    used = {name: templates.get(name, "") for name in document_templates}
+    if used:
+        used.update({name: digest for name, digest in templates.items() if not name.endswith(".docx")})
+    return used
+
+
+@dataclass(frozen=True)
+class RebuildDecision:
+    """Whether a unit is rebuilt and why, decided once by the orchestrator from stat data and
+    the last state, and passed on to the worker.
+
+    ``reason`` set: the unit is rebuilt. ``reason`` None and ``unread`` empty: it is up to date
+    and no worker sees it. ``unread`` holds the content hashes, last time, of the files whose
+    bytes changed while nothing else did: the worker reads those files anyway, so the decision
+    leaves it one comparison — a re-saved workbook with the same values changes nothing.
+    """
+
+    reason: str | None
+    unread: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.reason is None and not self.unread
+
+    def reason_given(self, contents: dict[str, str]) -> str | None:
+        """The reason once the worker has read the forms (file -> content hash), or None."""
+        if self.reason is not None:
+            return self.reason
+        changed = [name for name, content in sorted(self.unread.items()) if contents.get(name) != content]
+        return f"zmiana w {changed[0]}" if changed else None
+
+
+def decide_rebuild(previous: UnitState | None, sources: dict[str, SourceFingerprint | None], key: str,
+                   templates: dict[str, str], outputs_exist: bool, force: bool = False) -> RebuildDecision:
+    """The one rebuild decision (reasons in Polish, for the terminal). ``sources`` maps each
+    form file to its stored fingerprint when stat data or its bytes prove it unchanged, else to
+    None; ``templates`` holds every template file's hash."""
+    if previous is None:
+        return RebuildDecision("nowa jednostka")
+    if force:
+        return RebuildDecision("wymuszona przebudowa (--force)")
+    if previous.global_key != key:
+        return RebuildDecision("zmiana edycji, wersji programu lub opcji budowania")
+    if set(sources) != set(previous.sources):
+        added = sorted(set(sources) - set(previous.sources))
+        removed = sorted(set(previous.sources) - set(sources))
+        parts = [f"nowy plik {', '.join(added)}"] if added else []
+        parts += [f"usunięto plik {', '.join(removed)}"] if removed else []
+        return RebuildDecision("; ".join(parts))
+    # Same forms, same edition: the same documents, so the same templates as last time.
+    documents = [name for name in previous.templates if name.endswith(".docx")]
+    now = used_templates(documents, templates)
+    for name in sorted(set(now) | set(previous.templates)):
+        if now.get(name) != previous.templates.get(name):
+            return RebuildDecision(f"zmiana szablonu {name}")
+    if not outputs_exist:
+        return RebuildDecision("brak plików wynikowych")
+    return RebuildDecision(None, {name: previous.sources[name]["content"]
+                                  for name, fingerprint in sources.items() if fingerprint is None})
+
+
 def listed_outputs(report: dict[str, Any]) -> list[str]:
     """Every file a unit's report entry lists (documents, bundle, feedback copies)."""
     listed = [*report.get("documents", []), *report.get("feedback", [])]
@@ -155,33 +236,3 @@ def listed_outputs(report: dict[str, Any]) -> list[str]:
 def outputs_present(report: dict[str, Any], root: Path) -> bool:
     """Whether every file a report entry lists exists (paths are relative to ``root``)."""
     return all((root / path).is_file() for path in listed_outputs(report))
-
-
-def rebuild_reason(previous: UnitState | None, sources: dict[str, SourceFingerprint | None],
-                   key: str, templates: dict[str, str], outputs_exist: bool) -> str | None:
-    """Why a unit must be rebuilt (Polish, for the terminal), or None when it is up to date.
-
-    The one decision, taken in two steps with the same function: the orchestrator asks with stat
-    data (``sources`` maps a file to None when only a full read can tell) and ``templates``
-    holding every template; the worker that read the forms asks again with the content hashes
-    filled in and ``templates`` holding the templates the unit's documents use.
-    """
-    if previous is None:
-        return "nowa jednostka"
-    if previous.global_key != key:
-        return "zmiana edycji, wersji programu lub opcji budowania"
-    if set(sources) != set(previous.sources):
-        added = sorted(set(sources) - set(previous.sources))
-        removed = sorted(set(previous.sources) - set(sources))
-        parts = [f"nowy plik {', '.join(added)}"] if added else []
-        parts += [f"usunięto plik {', '.join(removed)}"] if removed else []
-        return "; ".join(parts)
-    for name, fingerprint in sorted(sources.items()):
-        if fingerprint is None or fingerprint.content != previous.sources[name]["content"]:
-            return f"zmiana w {name}"
-    for name, digest in sorted(previous.templates.items()):
-        if templates.get(name) != digest:
-            return f"zmiana szablonu {name}"
-    if not outputs_exist:
-        return "brak plików wynikowych"
-    return None

@@ -36,7 +36,7 @@ from pipeline.publish import summary_html
 from pipeline.render import RenderError, render_document, template_set
 from pipeline.report.feedback import feedback_copies
 from pipeline.report.model import relative_path, unit_entry
-from pipeline.state import SourceFingerprint, UnitState, content_hash, rebuild_reason
+from pipeline.state import RebuildDecision, content_hash, used_templates
 from pipeline.validate import UnitValidation, validate_unit
 
 _PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
@@ -57,9 +57,7 @@ class UnitJob:
     pdf: bool
     global_key: str
     templates: dict[str, str]
-    previous: dict[str, Any] | None
-    forced: bool = False  # --force on a unit that was built before
-    outputs_present: bool = True  # every file the previous build reported is still there
+    decision: RebuildDecision  # taken by the orchestrator (pipeline.state.decide_rebuild)
     template_errors: dict[str, str] = field(default_factory=dict)  # template -> why the check refuses it
 
 
@@ -122,20 +120,11 @@ def build_unit(job: UnitJob) -> UnitResult:
     edition = _edition(job.edition_id)
     validation = validate_unit(job.folder, edition, display_root=job.repo_root)
     sources = _fingerprints(validation)
+    reason = job.decision.reason_given({name: source["content"] for name, source in sources.items()})
+    if reason is None:  # the bytes changed, the values did not (a re-save): nothing to do
+        return UnitResult(job.unit_id, True, sources)
     plan = document_plan(validation.unit, edition)
-    used = {spec.template: job.templates.get(spec.template, "") for spec in plan}
-    if plan:  # every document carries the logo strip when one is installed
-        used.update({name: digest for name, digest in job.templates.items() if not name.endswith(".docx")})
-    if job.previous is not None:  # stat data could not tell: the content decides
-        previous = UnitState(**job.previous)
-        fingerprints: dict[str, SourceFingerprint | None] = {name: SourceFingerprint(**fp)
-                                                             for name, fp in sources.items()}
-        reason = rebuild_reason(previous, fingerprints, job.global_key, used, job.outputs_present)
-        if reason is None and used == previous.templates:
-            return UnitResult(job.unit_id, True, sources)
-        reason = reason or "zmiana szablonu"
-    else:
-        reason = "wymuszona przebudowa (--force)" if job.forced else "nowa jednostka"
+    used = used_templates([spec.template for spec in plan], job.templates)
     shutil.rmtree(job.staging, ignore_errors=True)
     job.staging.mkdir(parents=True)
     result = UnitResult(job.unit_id, False, sources, staging=job.staging, reason=reason, templates=used, job=job,

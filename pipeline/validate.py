@@ -209,6 +209,19 @@ def form_files(folder: Path) -> list[Path]:
     )
 
 
+def is_source(path: Path) -> bool:
+    """Whether a candidate form file is read (a symbolic link, a name that is not UTF-8 or
+    something that is not a regular file is reported instead, never opened)."""
+    return not path.is_symlink() and is_text_name(path.name) and reader.is_regular_file(path)
+
+
+def _not_a_source(path: Path) -> str:
+    """Why a candidate form file is not read (``is_source`` is false)."""
+    if path.is_symlink():
+        return "Pominięto dowiązanie symboliczne — umieść w katalogu sam plik formularza."
+    return NOT_TEXT_FILE if not is_text_name(path.name) else reader.NOT_A_FILE
+
+
 def nested_form_files(folder: Path) -> list[Path]:
     """Spreadsheets in the unit folder's subfolders (never read; each is named in a warning).
     Symbolic links are not followed and at most ``_NESTED_LIMIT`` files are listed."""
@@ -261,11 +274,8 @@ def validate_unit(folder: Path, edition: Edition, display_root: Path | None = No
         return UnitValidation(unit_id, folder, models.Unit(id=unit_id), [], problems, {})
     for path in form_files(folder) if files is None else files:
         display = _display(path, display_root)
-        if path.is_symlink():
-            problems.append(Problem("Pominięto dowiązanie symboliczne — umieść w katalogu sam plik formularza.", file=display))
-            continue
-        if not is_text_name(path.name) or not reader.is_regular_file(path):  # never opened: a pipe would block
-            problems.append(Problem(NOT_TEXT_FILE if not is_text_name(path.name) else reader.NOT_A_FILE, file=display))
+        if not is_source(path):  # never opened: a pipe would block
+            problems.append(Problem(_not_a_source(path), file=display))
             continue
         sources.append(path)
         try:

@@ -8,11 +8,13 @@ round trip write → read → validate gives back the model.
 from __future__ import annotations
 
 import io
+from copy import copy
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -227,17 +229,25 @@ def _validation(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayou
     dv.add(target)
 
 
-def _input_cell(ws: Worksheet, row: int, column: int, f: layout.FieldLayout, value: Any) -> None:
+def _input_cell(ws: Worksheet, row: int, column: int, f: layout.FieldLayout, value: Any,
+                like: Cell | MergedCell | None = None) -> Cell | MergedCell:
+    """A cell the team types into; ``like``: a cell of the same field already styled, whose
+    style is copied as it is (openpyxl hashes every style object on each assignment, which
+    made styling a table's thousands of input cells most of the time a form took)."""
     cell = ws.cell(row=row, column=column)
     if value is not None:
         cell.value = _cell_value(value)
         if isinstance(cell.value, str):
             cell.data_type = "s"  # never a formula, whatever the text starts with
+    if like is not None:
+        cell._style = copy(like._style)  # type: ignore[union-attr]  # the stubs omit the style array
+        return cell
     cell.number_format = _NUMBER_FORMATS[f.kind]
     cell.protection = Protection(locked=False)
     cell.fill = INPUT_FILL
     cell.border = _BORDER
     cell.alignment = _WRAP_TOP
+    return cell
 
 
 def _cell_value(value: Any) -> Any:
@@ -292,9 +302,11 @@ def _table_sheet(ws: Worksheet, form: layout.FormLayout, sheet: layout.SheetLayo
         if f.spec.help:
             header.comment = Comment(f.spec.help, "Teczka JST", width=260, height=90)
         ws.column_dimensions[letter].width = f.spec.width
+        first = None
         for index in range(rows):
             value = items[index].get(f.name) if index < len(items) else None
-            _input_cell(ws, layout.FIRST_DATA_ROW + index, column, f, value)
+            styled = _input_cell(ws, layout.FIRST_DATA_ROW + index, column, f, value, like=first)
+            first = first or styled
         _validation(ws, form, sheet, f, edition, lists, f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
     ws.row_dimensions[layout.HEADER_ROW].height = 45
     ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"

@@ -157,6 +157,32 @@ def test_a_new_tool_version_or_other_build_options_rebuild_every_unit(forms: Pat
     monkeypatch.setattr("pipeline.build.__version__", "99.0.0")
     assert run(forms, out, html=False).rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], reason)
     assert run(forms, out, html=False).rebuilt == {}
+    monkeypatch.setattr("pipeline.build.code_fingerprint", lambda: "other code, same version number")
+    assert run(forms, out, html=False).rebuilt == dict.fromkeys(["gmina-a", "gmina-b", "gmina-zla"], reason)
+    assert run(forms, out, html=False).rebuilt == {}
+
+
+def test_the_code_fingerprint_follows_the_packages_document_code_and_not_the_web(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import state
+
+    package = tmp_path / "pipeline"
+    shutil.copytree(Path(state.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(state, "__file__", str(package / "state.py"))
+
+    def fingerprint() -> str:
+        state.code_fingerprint.cache_clear()
+        return state.code_fingerprint()
+
+    try:
+        first = fingerprint()
+        (package / "web" / "app.py").write_text("# the web front end makes no document\n", encoding="utf-8")
+        assert fingerprint() == first
+        with (package / "render.py").open("a", encoding="utf-8") as handle:
+            handle.write("\n# a changed renderer\n")
+        assert fingerprint() != first
+    finally:
+        state.code_fingerprint.cache_clear()
 
 
 def test_reports_are_rewritten_only_when_what_they_show_or_the_files_changed(forms: Path, tmp_path: Path) -> None:

@@ -383,6 +383,11 @@ def test_template_helpers_read_naturally() -> None:
     ("4 300 uczniów i 1 234 567,50 zł", "4\u00a0300 uczniów i 1\u00a0234\u00a0567,50 zł"),
     ("tel. 84 123 45 67, (81) 123 45 67, +48 81 123 45 67",
      "tel. 84\u00a0123\u00a045\u00a067, (81)\u00a0123\u00a045\u00a067, +48\u00a081\u00a0123\u00a045\u00a067"),
+    ("tel. 601-234-567 wew. 21", "tel. 601\u2011234\u2011567\u00a0wew.\u00a021"),
+    ("pisz: j.nowak-kowalska@sp-1.gmina-x.pl - odpowiem", "pisz: j.nowak\u2011kowalska@sp\u20111.gmina\u2011x.pl - odpowiem"),
+    ("ul. Lubelska 2, 20-400 Lublin", "ul. Lubelska 2, 20\u2011400 Lublin"),  # a postal code
+    ("w dniach 2020-09-01 i A-123, 120-400", "w dniach 2020-09-01 i A-123, 120-400"),  # not postal codes
+    ("1 234 56 i 12 345 67 8", "1 234 56 i 12 345 67 8"),  # neither thousands nor a phone number
     ("w latach 2019 2020", "w latach 2019 2020"),  # not a number written in groups
     ("Działanie 1.1 i 2", "Działanie 1.1 i 2"),
     ("bez cyfr, bez zmian", "bez cyfr, bez zmian"),

@@ -157,3 +157,28 @@ def test_a_reportage_names_an_interviewee_from_outside_the_team_only_with_their_
 
 def test_a_team_member_interviewed_is_named_without_a_consent_field(pages, edition):
     assert full_unit(edition, "reportage").summary.reportage.interviewee in pages["reportage"]
+
+
+def test_a_postal_code_bound_in_the_documents_reads_with_a_plain_hyphen_on_the_page(edition, pandoc):
+    """The documents bind "20-400" with a non-breaking hyphen; on the page it stays a plain one,
+    so searching the page and copying from it find what the team typed."""
+    from documents_fixtures import full_unit_data, unit_from_data
+
+    data = full_unit_data()
+    data["summary"]["good_practice"]["effects"] = "Spotkania w Lublinie (20-400 Lublin, ul. Spokojna 2)."
+    page = summary_html(unit_from_data(data, edition), edition, TemplateSet(TEST_TEMPLATES), pandoc)
+    assert "(20-400 Lublin, ul. Spokojna 2)." in lxml_html.fromstring(page).text_content()
+    assert "\u2011" not in page
+
+
+def test_a_hyphenated_address_and_phone_in_the_text_are_left_out_whole(edition, pandoc):
+    """Documents write hyphens in contact data as non-breaking ones (U+2011 once pandoc has read
+    them); the publication still finds the whole address and number and leaves them out."""
+    from documents_fixtures import full_unit_data, unit_from_data
+
+    data = full_unit_data()
+    data["summary"]["good_practice"]["effects"] = (
+        "Pytania: j.nowak-kowalska@szkola-nr-1.gmina-x.pl albo tel. 601-234-567 (sekretariat).")
+    page = summary_html(unit_from_data(data, edition), edition, TemplateSet(TEST_TEMPLATES), pandoc)
+    assert f"Pytania: {OMITTED} albo tel. {OMITTED} (sekretariat)." in lxml_html.fromstring(page).text_content()
+    assert not any(piece in page for piece in ("kowalska", "gmina-x", "gmina\u2011x", "234", "567"))

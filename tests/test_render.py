@@ -654,3 +654,107 @@ def test_every_shipped_template_renders_the_same_after_a_libreoffice_writer_roun
 def pages_unset(text: str) -> str:
     """Page-number fields keep the result their editor last computed ("Strona 4 z 4"); Word recomputes it."""
     return re.sub(r"Strona \d+ z \d+", "Strona # z #", text)
+
+
+# ----------------------------------------------------------------------------- page and line breaks (PDFs: test_pdf_breaks.py)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _keeps(row) -> bool:
+    flags = [p.find(f"{_W}pPr/{_W}keepNext") for p in row.iter(f"{_W}p")]
+    return all(flag is not None and flag.get(f"{_W}val") not in ("0", "false") for flag in flags)
+
+
+@pytest.mark.parametrize("actions", [1, 2, 3, 4, 5, 12])
+def test_the_actions_table_keeps_its_first_two_and_last_three_rows_together_and_rows_whole(edition, templates, actions):
+    from lxml import etree
+
+    from pipeline.ooxml import ROWS_AFTER_BREAK, ROWS_BEFORE_BREAK
+
+    data = full_unit_data(actions=actions)
+    xml = zipfile.ZipFile(io.BytesIO(_render(edition, templates, data, "hdr.docx"))).read("word/document.xml")
+    table = next(t for t in etree.fromstring(xml).iter(f"{_W}tbl")
+                 if "Narzędzia i rozwiązania" in "".join(t.itertext()))
+    header, *rows = table.findall(f"{_W}tr")
+    assert len(rows) == actions and _keeps(header)
+    assert all(row.find(f"{_W}trPr/{_W}cantSplit") is not None for row in [header, *rows])
+    kept = [_keeps(row) for row in rows]
+    assert kept[-1] is False  # what follows the table is free to move
+    last = actions - 1
+    assert kept == [i < last and (i < ROWS_BEFORE_BREAK - 1 or i > last - ROWS_AFTER_BREAK) for i in range(actions)]
+    if actions <= ROWS_AFTER_BREAK + 1:
+        assert all(kept[:-1])  # a short table stays on one page
+
+
+def test_table_rows_that_may_split_or_keep_nothing_are_held_the_same(edition):
+    from lxml import etree
+
+    from pipeline.ooxml import hold_table_rows
+
+    row = ('<w:tr><w:trPr><w:cantSplit w:val="0"/></w:trPr><w:tc><w:p><w:pPr><w:pStyle w:val="Tabela"/>'
+           '<w:keepNext w:val="false"/></w:pPr><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr>')
+    bare = "<w:tr><w:tc><w:p><w:r><w:t>y</w:t></w:r></w:p></w:tc></w:tr>"
+    xml = (f'<w:document xmlns:w="{_W[1:-1]}"><w:body><w:tbl><w:tblPr/>{row}{bare * 6}{row}</w:tbl>'
+           "<w:p/></w:body></w:document>")
+    rows = etree.fromstring(hold_table_rows(xml)).findall(f".//{_W}tr")
+    assert [_keeps(r) for r in rows] == [True, False, False, False, False, True, True, False]
+    assert all(r[0].tag == f"{_W}trPr" and r[0].find(f"{_W}cantSplit").get(f"{_W}val") is None for r in rows)
+    first = rows[0].find(f".//{_W}pPr")
+    assert [child.tag.rsplit("}")[1] for child in first] == ["pStyle", "keepNext"]  # schema order kept
+    assert hold_table_rows("<w:p/>") == "<w:p/>"
+
+
+def test_a_table_nested_in_a_cell_is_held_by_the_same_rule():
+    from lxml import etree
+
+    from pipeline.ooxml import hold_table_rows
+
+    inner_row = '<w:tr><w:trPr/><w:tc><w:p w:rsidR="1"/><w:p><w:r><w:t>in</w:t></w:r></w:p></w:tc></w:tr>'
+    inner = f"<w:tbl><w:tblPr/>{inner_row * 6}</w:tbl>"
+    outer_row = ('<w:tr><w:tblPrEx><w:tblW w:w="0"/></w:tblPrEx><w:trPr><w:tblHeader/></w:trPr>'
+                 "<w:tc><w:p><w:r><w:t>head</w:t></w:r></w:p></w:tc></w:tr>")
+    body_row = f"<w:tr><w:tc>{inner}<w:p/></w:tc></w:tr>"
+    xml = f'<w:body xmlns:w="{_W[1:-1]}"><w:tbl><w:tblPr/>{outer_row}{body_row}</w:tbl><w:p/></w:body>'
+    root = etree.fromstring(hold_table_rows(xml))  # well-formed
+    outer = root.find(f"{_W}tbl")
+    head, body = outer.findall(f"{_W}tr")
+    assert head[0].tag == f"{_W}tblPrEx" and head[1].find(f"{_W}cantSplit") is not None
+    assert _keeps(head) and not _keeps(body)
+    inner_rows = body.find(f".//{_W}tbl").findall(f"{_W}tr")
+    assert [_keeps(r) for r in inner_rows] == [True, False, False, True, True, False]
+    assert all(r.find(f"{_W}trPr/{_W}cantSplit") is not None for r in inner_rows)
+    assert inner_rows[0].find(f"{_W}tc/{_W}p").get(f"{_W}rsidR") == "1"  # an empty paragraph keeps its attributes
+
+
+def test_contact_data_gets_word_non_breaking_hyphens_and_reads_back_with_plain_ones(edition, templates):
+    data = full_unit_data()
+    data["card"]["team"][0].update(email="a.nowak-lis@sp-1.gmina-x.pl", phone="601-234-567")
+    docx = _render(edition, templates, data, "karta_jst.docx")
+    xml = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode()
+    assert "a.nowak<" in xml and xml.count("<w:noBreakHyphen/>") >= 5 and "\u2011" not in xml
+    assert "a.nowak-lis@sp-1.gmina-x.pl\n601-234-567" in docx_text(docx)
+
+
+def test_a_loop_table_without_a_marked_header_gets_its_header_row_repeated_and_held(edition, tmp_path):
+    """A coordinator's table made in Word without "repeat as header row": the rows above the
+    {%tr for %} loop become its header (only in loop tables; a header the template marks is kept)."""
+    from lxml import etree
+
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    source = folder / "hdr.docx"
+    with zipfile.ZipFile(TEMPLATES / "hdr.docx") as original, zipfile.ZipFile(source, "w") as edited:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "word/document.xml":
+                assert b"<w:tblHeader/>" in data
+                data = data.replace(b"<w:tblHeader/>", b"")
+            edited.writestr(item, data)
+    data = full_unit_data(actions=12)
+    xml = zipfile.ZipFile(io.BytesIO(_render(edition, TemplateSet(folder), data, "hdr.docx"))).read("word/document.xml")
+    tables = list(etree.fromstring(xml).iter(f"{_W}tbl"))
+    headers = [[row.find(f"{_W}trPr/{_W}tblHeader") is not None for row in table.findall(f"{_W}tr")] for table in tables]
+    actions = next(i for i, t in enumerate(tables) if "Narzędzia i rozwiązania" in "".join(t.itertext()))
+    assert headers[actions] == [True] + [False] * 12
+    assert _keeps(tables[actions].findall(f"{_W}tr")[0])
+    assert not any(headers[0])  # the card at the top has no row loop: no header invented

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -40,6 +41,13 @@ def make_config(tmp_path: Path, **overrides) -> WebConfig:
                      edition_id="2020", pdf=False, **overrides)
 
 
+@functools.cache
+def password_hash() -> str:
+    """The coordinator's password hashed once per process (argon2 takes a quarter of a second by
+    design; every test logs in against a real hash, only the hashing is not repeated)."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def site(tmp_path):
     """(client, teczka, token of unit A, token of unit B), no background build."""
@@ -47,7 +55,7 @@ def site(tmp_path):
     teczka = app.state.teczka
     token_a = teczka.db.create_link(UNIT_A, "zespół JST gmina-a", "test")
     token_b = teczka.db.create_link(UNIT_B, "zespół JST gmina-b", "test")
-    teczka.db.add_user("koordynator", hash_password(PASSWORD))
+    teczka.db.add_user("koordynator", password_hash())
     with TestClient(app, follow_redirects=False) as client:
         yield client, teczka, token_a, token_b
 
@@ -560,7 +568,7 @@ def test_the_background_build_runs_under_the_run_lock_and_waits_for_a_cli_run(tm
     app = create_app(config)
     with TestClient(app, follow_redirects=False) as client:
         teczka = app.state.teczka
-        teczka.db.add_user("k", hash_password(PASSWORD))
+        teczka.db.add_user("k", password_hash())
         assert teczka.worker.wait_idle(120)  # the build every start makes
         assert teczka.worker.progress.last_counts["ok"] == 2
         shutil.rmtree(config.out_dir / UNIT_A)

@@ -22,10 +22,12 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from pipeline.errors import FeedbackSourceError, Problem
 from pipeline.files import XLSX_FONT, cell_at
 from pipeline.layout import FEEDBACK_SHEET
+from pipeline.layout import HEADER_ROW as FORM_HEADER_ROW
 from pipeline.report.xlsx import (
     deterministic_xlsx,
     finish_list_sheet,
@@ -33,6 +35,7 @@ from pipeline.report.xlsx import (
     set_text,
     write_table,
 )
+from pipeline.writer import HEADER_FILL, INPUT_FILL
 
 SUMMARY_SHEET = FEEDBACK_SHEET
 AUTHOR = "Teczka JST"
@@ -145,9 +148,6 @@ def _is_feedback_note(text: str) -> bool:
 def _unmark(wb: Workbook) -> None:
     """Take out what a feedback copy added: the "Uwagi do poprawy" sheet, the red and orange
     fills (an input cell gets its yellow back) and the problem comments; values stay as typed."""
-    from pipeline.layout import HEADER_ROW as FORM_HEADER_ROW
-    from pipeline.writer import HEADER_FILL, INPUT_FILL
-
     if SUMMARY_SHEET in wb.sheetnames:
         wb.remove(wb[SUMMARY_SHEET])
     marks = {ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb}
@@ -271,8 +271,6 @@ _CELL_FORMATS = {date: "DD.MM.YYYY", time: "HH:MM"}
 def _workbook_from_opendocument(source: Path) -> Workbook:
     """A form saved as .ods, as a plain workbook holding every value at its own cell (hidden
     sheets stay hidden), so the marks land where the messages point; the copy is .xlsx."""
-    from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
     book = CalamineWorkbook.from_path(str(source))
     wb = Workbook()
     wb.remove(wb.worksheets[0])

@@ -1,7 +1,10 @@
 """The web's commands: ``teczka serve``, ``users add``, ``links create|revoke``, ``backup``.
 
 Registered on the main ``teczka`` group by ``register``; each parses its options and calls one
-function of the web package (the heavy imports happen inside the commands).
+function of the web package. The web package is imported inside the commands: Starlette,
+uvicorn, Jinja2 and argon2 take 0.39 s to import (``python -X importtime``, 1 Dec 2026), more
+than half again of the CLI's own start-up, which ``teczka build`` and ``teczka validate`` would
+otherwise pay on every run.
 """
 
 from __future__ import annotations

@@ -29,21 +29,24 @@ from pipeline.files import (
     LockedError,
     UnsafePathError,
     atomic_write_bytes,
+    remove_half_written,
     safe_child,
     sha256_bytes,
     sha256_file,
 )
+from pipeline.reader import identify
 from pipeline.report.charts import stage_strip
 from pipeline.report.model import STAGE_COUNT
 from pipeline.report.page_style import PAGE_CSS
 from pipeline.statuses import BY_ID as STATUSES_BY_ID
 from pipeline.statuses import STATUSES
 from pipeline.validate import FORM_SUFFIXES, discover_units, form_files
+from pipeline.writer import build_workbook
 
 __all__ = [
     "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUSES",
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
-    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "output_heading", "output_rank", "blank_form", "build", "clear_half_written",
+    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "output_heading", "output_rank", "blank_form", "build", "remove_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
     "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]  # fmt: skip
@@ -63,21 +66,9 @@ def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[Un
     return report, [(document.spec.name, document.data) for document in documents]
 
 
-def clear_half_written(folder: Path) -> None:
-    """Remove what an interrupted atomic write left in a folder (as the build does in output/)."""
-    from pipeline.build import _HALF_WRITTEN
-
-    if folder.is_dir() and not folder.is_symlink():
-        for path in folder.iterdir():
-            if path.is_file() and not path.is_symlink() and _HALF_WRITTEN.match(path.name):
-                path.unlink(missing_ok=True)
-
-
 def identify_form(path: Path) -> layout.FormLayout | None:
     """Which form a workbook is (from its stamp), or None when the reader refuses it; the
     reason is reported by ``validate_unit`` in the same words as ``teczka validate``."""
-    from pipeline.reader import identify
-
     try:
         return identify(path, path.name)[1]
     except FormFileError:
@@ -86,8 +77,6 @@ def identify_form(path: Path) -> layout.FormLayout | None:
 
 def blank_form(form_key: str, edition: Edition, card: dict[str, Any] | None = None) -> bytes:
     """A blank form; the karta pre-filled with the unit's name and TERC when they are known."""
-    from pipeline.writer import build_workbook
-
     form = layout.FORMS_BY_KEY[form_key]
     values = {"jst": card} if form_key == "card" and card else None
     return build_workbook(form, edition, values)

@@ -120,7 +120,7 @@ class Teczka:
         shutil.rmtree(self.data_dir / "tmp", ignore_errors=True)
         (self.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
         for unit in self.unit_ids():  # a form write cut short leaves its hidden temporary file
-            library.clear_half_written(self.unit_folder(unit))
+            library.remove_half_written(self.unit_folder(unit))
         for row in self.db.pending_uploads():
             form = library.FORMS_BY_KEY.get(row["form"] or "")
             path = self.config.forms_dir / row["unit"] / form.file_name if form else None
