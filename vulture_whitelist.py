@@ -142,3 +142,6 @@ result_label  # UploadOutcome property shown by templates/unit.html
 _.print_area  # unused attribute (pipeline/report/spreadsheet.py:245)
 _.print_title_cols  # unused attribute (pipeline/report/spreadsheet.py:252)
 _.horizontalCentered  # unused attribute (pipeline/report/spreadsheet.py:253)
+_.cold_runs  # read by tests/test_web_warm.py (no build waited for a LibreOffice start)
+_.warm_runs  # read by tests/test_web_warm.py (conversions handed to an idle LibreOffice)
+_.residents_started  # read by tests/test_web_warm.py (idle instances started after each build)
