@@ -25,6 +25,7 @@ from pipeline.blank_forms import write_blank_forms, write_sample_forms
 from pipeline.build import BuildOptions, BuildSummary, build, warm_converter
 from pipeline.bundle import verify_bundle
 from pipeline.demo import write_demo
+from pipeline.documents import DocumentSpec, document_plan
 from pipeline.edition import Edition, load_edition
 from pipeline.errors import Problem, TeczkaError, UsageError
 from pipeline.models import Unit
@@ -47,6 +48,7 @@ class UnitReport(ReportUnit):
 
     _validation: validate.UnitValidation = PrivateAttr()
     _root: Path = PrivateAttr()
+    _plan: list[DocumentSpec] = PrivateAttr()  # the documents its valid forms allow
 
     @property
     def problems(self) -> list[Problem]:
@@ -71,8 +73,9 @@ def validate_unit(folder: Path, edition: Edition, root: Path | None = None) -> U
 
 
 def _unit_report(validation: validate.UnitValidation, edition: Edition, root: Path) -> UnitReport:
-    report = UnitReport.model_validate(unit_entry(validation, edition, root).model_dump())
-    report._validation, report._root = validation, root
+    plan = document_plan(validation.unit, edition)  # once: the report's date and the rendering use it
+    report = UnitReport.model_validate(unit_entry(validation, edition, root, plan).model_dump())
+    report._validation, report._root, report._plan = validation, root, plan
     return report
 
 
@@ -92,7 +95,7 @@ def validate_forms(forms_dir: Path, edition: Edition, root: Path | None = None) 
 def render_unit(folder: Path, edition: Edition, templates_dir: Path) -> tuple[UnitReport, list[RenderedDocument]]:
     """Validate a unit and render, in memory, every document its valid forms allow."""
     report = validate_unit(folder, edition)
-    return report, render.render_unit(report.unit, edition, render.template_set(templates_dir))
+    return report, render.render_unit(report.unit, edition, render.template_set(templates_dir), report._plan)
 
 
 def feedback_workbooks(report: UnitReport) -> dict[str, bytes]:

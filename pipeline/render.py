@@ -364,10 +364,12 @@ def render_document(templates: TemplateSet, spec: Any, context: dict[str, Any]) 
     return templates.get(spec.template).render(context, spec)
 
 
-def render_unit(unit: Any, edition: Any, templates: TemplateSet) -> list[RenderedDocument]:
-    """Every document the unit's valid forms allow, rendered in memory."""
+def render_unit(unit: Any, edition: Any, templates: TemplateSet,
+                plan: list[DocumentSpec] | None = None) -> list[RenderedDocument]:
+    """Every document the unit's valid forms allow (``plan``, when the caller has it already),
+    rendered in memory."""
     return [RenderedDocument(spec, render_document(templates, spec, build_context(spec, unit, edition)))
-            for spec in document_plan(unit, edition)]
+            for spec in (document_plan(unit, edition) if plan is None else plan)]
 
 
 def render_naive(template_path: Path, context: dict[str, Any], spec: Any = None) -> bytes:

@@ -136,7 +136,7 @@ def build_unit(job: UnitJob) -> UnitResult:
         raise  # disk full, no permission: the whole run stops with a clear message
     except Exception as exc:  # a template error in one unit must not stop the others
         result.failures.append(f"Błąd szablonu: {exc}")
-    result.report = unit_entry(validation, edition, job.repo_root).model_dump(mode="json")
+    result.report = unit_entry(validation, edition, job.repo_root, plan).model_dump(mode="json")
     _feedback(validation, job, result)
     return result
 

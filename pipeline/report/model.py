@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.documents import document_plan
+from pipeline.documents import DocumentSpec
 from pipeline.edition import Edition
 from pipeline.errors import Problem
 from pipeline.polish import format_date
@@ -83,7 +83,7 @@ class ReportUnit(_Closed):
     as_of: date | None = None  # the latest date in the unit's valid forms: what its entry describes
 
 
-def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> ReportUnit:
+def unit_entry(validation: UnitValidation, edition: Edition, root: Path, plan: list[DocumentSpec]) -> ReportUnit:
     """A unit's report entry from its validation: nothing built yet (no documents, no bundle);
     paths are shown relative to ``root``."""
     unit = validation.unit
@@ -114,7 +114,7 @@ def unit_entry(validation: UnitValidation, edition: Edition, root: Path) -> Repo
         errors=[problem_entry(p) for p in validation.errors],
         warnings=[problem_entry(p) for p in validation.warnings],
         failure=None,
-        as_of=max((spec.date for spec in document_plan(unit, edition)), default=None),
+        as_of=max((spec.date for spec in plan), default=None),  # plan: documents.document_plan of the unit
     )
 
 
