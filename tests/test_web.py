@@ -153,6 +153,17 @@ def test_a_valid_upload_becomes_current_atomically_and_the_previous_version_stay
     assert not [p for p in (teczka.config.forms_dir / UNIT_A).iterdir() if p.name.startswith(".")]
 
 
+def test_an_upload_of_the_current_forms_bytes_is_recorded_and_leaves_the_file_untouched(site):
+    client, teczka, token_a, _ = site
+    current = teczka.config.forms_dir / UNIT_A / "3_hdr.xlsx"
+    before = current.stat()
+    response = upload(client, f"/j/{token_a}", ("hdr-bez-zmian.xlsx", current.read_bytes()))
+    assert "hdr-bez-zmian.xlsx — poprawny" in response.text
+    assert [(r["file_name"], r["state"]) for r in teczka.db.uploads(UNIT_A)] == [("hdr-bez-zmian.xlsx", "current")]
+    after = current.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not rewritten
+
+
 def test_a_valid_upload_gives_the_units_docx_at_once_and_pdf_is_announced(site):
     client, teczka, token_a, _ = site
     second = hdr_with_goal(form_bytes(teczka, UNIT_A), "Cel do dokumentu.")

@@ -284,7 +284,7 @@ class Teczka:
                     library.atomic_write_bytes(self.data_dir / "uwagi" / f"{upload_id}.xlsx", marked)
                     outcome.feedback = True
             else:
-                self._put_in_place(unit, folder, form, data, current)
+                self._put_in_place(unit, folder, form, data, current, outcome.sha256)
                 accepted.append(upload_id)
         self.db.make_current(accepted)
         # When every upload was taken, the unit's folder now holds exactly the candidate's forms.
@@ -314,12 +314,16 @@ class Teczka:
         return target
 
     def _put_in_place(self, unit: str, folder: Path, form: Any, data: bytes,
-                      current: list[tuple[Path, Any]]) -> None:
+                      current: list[tuple[Path, Any]], sha256: str) -> None:
+        target = folder / form.file_name
         for path, existing in current:  # the versions it replaces go to the history first
             if existing is not None and existing.key == form.key and path.exists():
                 self._keep(unit, path.read_bytes(), library.sha256_file(path))
-        folder.mkdir(parents=True, exist_ok=True)
-        library.atomic_write_bytes(folder / form.file_name, data)
+        # The same bytes as the current form (a team sends its unchanged workbooks with the one
+        # it fixed): nothing to write, and the unchanged file tells the build there is nothing to redo.
+        if not (target.is_file() and not target.is_symlink() and library.sha256_file(target) == sha256):
+            folder.mkdir(parents=True, exist_ok=True)
+            library.atomic_write_bytes(target, data)
         for path, existing in current:  # the same form saved under another name by hand
             if existing is not None and existing.key == form.key and path.name != form.file_name:
                 path.unlink(missing_ok=True)
