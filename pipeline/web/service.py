@@ -98,6 +98,7 @@ class Teczka:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._cache: dict[str, tuple[Any, Any]] = {}
+        self._digests: dict[tuple[str, int, int, int], str] = {}  # a document's SHA-256 by its stat
         self.worker = BuildWorker(self._build_options, self._build_finished)
         for folder in ("historia", "uwagi", "podglad", "tmp"):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -387,12 +388,23 @@ class Teczka:
         documents = []
         for name in names:
             stem = Path(name).stem
-            fresh = name not in preview or (
-                name in built and library.sha256_file(built[name]) == library.sha256_file(preview[name]))
+            fresh = name not in preview or (name in built and self._digest(built[name]) == self._digest(preview[name]))
             pdf = f"{stem}.pdf" if f"{stem}.pdf" in built and fresh else None
             documents.append({"docx": name, "title": library.output_heading(name), "pdf": pdf, "pdf_pending": pdf is None and pending and bool(preview)})
         html = "podsumowanie.html" if "podsumowanie.html" in built else None
         return {"documents": documents, "html": html, "pending": any(d["pdf_pending"] for d in documents)}
+
+    def _digest(self, path: Path) -> str:
+        """A document's SHA-256, read again only when its file changed (documents are replaced by
+        renames, so a new version is a new inode): the documents list is asked for every 1.5 s
+        by every open team page."""
+        stat = path.stat()
+        key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in self._digests:
+            if len(self._digests) > 4096:
+                self._digests.clear()
+            self._digests[key] = library.sha256_file(path)
+        return self._digests[key]
 
     def document_file(self, unit: str, name: str) -> Path | None:
         """A document of this unit by its exact file name, or None: the name is looked up among
