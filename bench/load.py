@@ -210,6 +210,9 @@ def main() -> None:
         ]
         text = "\n".join(lines)
         print(text)
+        if alone.server_errors + together.server_errors + warm.server_errors:  # say why, from the server's log
+            print("\n".join(line for line in log.splitlines() if " 5" in line or "Traceback" in line
+                            or "Error" in line)[-4000:], file=sys.stderr)
         if not args.no_record:
             with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
                 handle.write("\n" + text)
