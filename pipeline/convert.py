@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ConverterUnavailable, SetupError
+from pipeline.processes import spawn
 
 __all__ = ["PDFA_FILTER", "ConversionJob", "ConversionResult", "ConverterUnavailable",
            "PdfConverter", "find_soffice"]
@@ -288,9 +289,8 @@ class PdfConverter:
         self._run_dir = Path(tempfile.mkdtemp(prefix="teczka-pdf-")).absolute()
         self._closed = False
         atexit.register(self.close)
-        self._guard = subprocess.Popen([sys.executable, "-c", _GUARD], stdin=subprocess.PIPE,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+        self._guard = spawn([sys.executable, "-c", _GUARD], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             self._prepare(self._profile_root or self._run_dir)
         except OSError as exc:
@@ -350,9 +350,9 @@ class PdfConverter:
                     continue
                 log_path = self._run_dir / f"resident-{next(self._counter)}.log"
                 with log_path.open("wb") as log:
-                    proc = subprocess.Popen([self.soffice, self._profile_arg(profile), *_FLAGS],
-                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self._run_dir, env=self._env, start_new_session=True)
+                    proc = spawn([self.soffice, self._profile_arg(profile), *_FLAGS],
+                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                 cwd=self._run_dir, env=self._env, start_new_session=True)
                 self._tell_guard(b"+", proc.pid)
                 self._residents[profile] = (proc, log_path)
                 self.residents_started += 1
@@ -586,9 +586,8 @@ class PdfConverter:
         with self._procs_lock, log_path.open("ab") as log:
             if self._cancel.is_set():  # close() may have run meanwhile
                 raise _Cancelled
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, cwd=work, env=self._env,
-                                    start_new_session=True)
+            proc = spawn(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                         cwd=work, env=self._env, start_new_session=True)
             self._procs.add(proc)
             self._tell_guard(b"+", proc.pid)
             if resident is not None and not _has_exited(resident[0].pid):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from pipeline.documents import SUMMARY_CODES, build_context, document_plan
 from pipeline.edition import Edition
 from pipeline.errors import SetupError, UsageError
 from pipeline.models import Unit
+from pipeline.processes import run
 from pipeline.render import TemplateSet, render_document
 from pipeline.template_check import example_unit  # the check's example data is the preview's too
 from pipeline.validate import validate_unit
@@ -174,8 +174,8 @@ def make_preview(templates_dir: Path, edition: Edition, out_dir: Path, *, names:
 
 
 def _rasterise(folder: Path) -> None:
-    subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), str(folder / "dokument.pdf"), str(folder / "p")],
-                   check=True, capture_output=True, timeout=300)
+    run(["pdftoppm", "-png", "-r", str(RESOLUTION), str(folder / "dokument.pdf"), str(folder / "p")],
+        check=True, timeout=300)
     for image in folder.glob("p-*.png"):
         image.rename(folder / f"strona-{int(image.stem.rsplit('-', 1)[1])}.png")
 

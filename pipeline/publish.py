@@ -22,11 +22,9 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
-import ctypes
 import html
 import os
 import select
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,6 +38,7 @@ from pipeline.contact import replace_contacts
 from pipeline.documents import build_context, document_plan
 from pipeline.edition import Edition
 from pipeline.polish import NB_HYPHEN
+from pipeline.processes import die_with_parent, spawn
 from pipeline.render import render_document
 
 OMITTED = "(pominięto w publikacji)"
@@ -116,11 +115,6 @@ class PandocError(RuntimeError):
     """pandoc could not convert a document (the message says why, in Polish)."""
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    with contextlib.suppress(AttributeError, OSError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 class Pandoc:
     """One warm ``pandoc lua`` process that converts .docx files to HTML fragments one by one.
 
@@ -136,8 +130,8 @@ class Pandoc:
     def _start(self) -> subprocess.Popen[bytes]:
         import pypandoc  # here, not at the top: 70 ms of import (-X importtime) only the HTML step needs
 
-        self._proc = subprocess.Popen([pypandoc.get_pandoc_path(), "lua", str(LUA_SCRIPT)], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self._proc = spawn([pypandoc.get_pandoc_path(), "lua", str(LUA_SCRIPT)], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         self._buffer = b""
         return self._proc
 

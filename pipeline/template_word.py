@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import Literal
 from lxml import etree
 
 from pipeline import ooxml
+from pipeline.processes import run
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -285,7 +285,7 @@ def font_substitute(font: str) -> str | None:
     """None when fontconfig has the font; else the family it (and so LibreOffice) would use instead."""
     if not shutil.which("fc-match"):
         return "nieznana (brak programu fc-match z pakietu fontconfig)"
-    result = subprocess.run(["fc-match", "-f", "%{family}", font], capture_output=True, text=True, timeout=20)
+    result = run(["fc-match", "-f", "%{family}", font], text=True, timeout=20)
     families = [f.strip() for f in result.stdout.split(",")]
     if any(f.casefold() == font.casefold() for f in families):
         return None

@@ -7,11 +7,9 @@ orchestrator's warm LibreOffice pool. Nothing here writes outside the unit's sta
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 import shutil
-import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -32,6 +30,7 @@ from pipeline.edition import Edition, load_edition
 from pipeline.files import sha256_bytes, sha256_file
 from pipeline.models import Unit
 from pipeline.pdfpin import pin_pdf
+from pipeline.processes import die_with_parent
 from pipeline.publish import summary_html
 from pipeline.render import RenderError, render_document, template_set
 from pipeline.report.feedback import feedback_copies
@@ -39,7 +38,6 @@ from pipeline.report.model import relative_path, unit_entry
 from pipeline.state import RebuildDecision, content_hash, used_templates
 from pipeline.validate import UnitValidation, validate_unit
 
-_PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for this process when its parent dies
 PUBLICATION_OMITTED = ["podsumowanie: e-mail osoby do kontaktu", "podsumowanie: telefon osoby do kontaktu",
                        "zespół JST: e-maile i telefony"]
 
@@ -85,9 +83,7 @@ def worker_init(parent: int) -> None:
     """Process-pool initializer: the worker dies with the orchestrator. A run killed with
     SIGKILL then leaves no worker behind writing into its staging folder or keeping the output
     folder's lock (inherited at fork) held; elsewhere than Linux this is a no-op."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (AttributeError, OSError):
+    if not die_with_parent():
         return
     if os.getppid() != parent:  # the orchestrator died before prctl took effect
         os._exit(1)

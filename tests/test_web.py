@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -508,9 +509,9 @@ def test_users_add_backup_and_versioned_migrations(tmp_path):
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     backup = runner.invoke(main, ["backup", str(tmp_path / "kopia.sqlite"), "--out", str(out)])
     assert backup.exit_code == 0
-    copy = sqlite3.connect(tmp_path / "kopia.sqlite")
-    assert copy.execute("SELECT name FROM users").fetchall() == [("ala",)]
-    assert copy.execute("PRAGMA user_version").fetchone()[0] == len(web_db.MIGRATIONS)
+    with contextlib.closing(sqlite3.connect(tmp_path / "kopia.sqlite")) as copy:
+        assert copy.execute("SELECT name FROM users").fetchall() == [("ala",)]
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == len(web_db.MIGRATIONS)
 
 
 def test_the_audit_log_lists_uploads_logins_links_and_builds_as_csv(site):

@@ -99,7 +99,7 @@ def test_a_server_killed_during_uploads_leaves_no_half_written_form_and_a_consis
             result = validate_unit(forms / UNIT_A, edition)
             assert result.errors == [] and result.unit.hdr is not None  # a complete, valid form
             current_sha = hashlib.sha256((forms / UNIT_A / "3_hdr.xlsx").read_bytes()).hexdigest()
-            with sqlite3.connect(database) as connection:
+            with contextlib.closing(sqlite3.connect(database)) as connection:
                 assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 rows = connection.execute("SELECT sha256, state FROM uploads WHERE unit = ?", (UNIT_A,)).fetchall()
             states = [state for _, state in rows]
