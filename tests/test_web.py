@@ -236,6 +236,24 @@ def test_a_token_for_unit_a_reaches_nothing_of_unit_b_on_any_route(site):
     assert response.status_code == 403 and form_bytes(teczka, UNIT_B) == before
 
 
+def test_a_link_or_a_folder_in_a_units_output_is_neither_listed_nor_served(site, tmp_path):
+    client, teczka, token_a, _ = site
+    a_out = teczka.config.out_dir / UNIT_A
+    a_out.mkdir(parents=True)
+    (a_out / "hdr.docx").write_bytes(b"dokument A")
+    secret = tmp_path / "tajne.pdf"
+    secret.write_bytes(b"%PDF tajne")
+    (a_out / "hdr.pdf").symlink_to(secret)  # planted beside a real document
+    (a_out / "spotkania.docx").mkdir()
+    assert set(teczka._built_files(UNIT_A)) == {"hdr.docx"}
+    fragment = client.get(f"/j/{token_a}/dokumenty").text
+    assert "hdr.docx" in fragment and "hdr.pdf" not in fragment and "spotkania.docx" not in fragment
+    assert client.get(f"/j/{token_a}/dokument/hdr.docx").content == b"dokument A"
+    for name in ("hdr.pdf", "spotkania.docx"):
+        response = client.get(f"/j/{token_a}/dokument/{name}")
+        assert response.status_code == 404 and b"tajne" not in response.content
+
+
 @pytest.mark.parametrize("token", ["", "x", "A" * 43, "..", "%2e%2e"])
 @pytest.mark.parametrize("suffix", ["", "/dokumenty", "/dokument/karta_jst.docx", "/uwagi/1", "/puste/card"])
 def test_unknown_tokens_open_nothing(site, token, suffix):
