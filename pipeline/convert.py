@@ -360,10 +360,16 @@ class PdfConverter:
     def _kill_resident(self, proc: subprocess.Popen[bytes]) -> None:
         self._kill(proc, resident=True)
 
+    def wait_warm(self) -> None:
+        """Wait (bounded) for the idle instances being started in the background after a run."""
+        thread = self._rewarming  # read once: close() may wait from another thread
+        if thread is not None:
+            thread.join(timeout=_EXIT_GRACE + 5)
+            if self._rewarming is thread:
+                self._rewarming = None
+
     def _stop_residents(self) -> None:
-        if self._rewarming is not None:
-            self._rewarming.join(timeout=_EXIT_GRACE + 5)
-            self._rewarming = None
+        self.wait_warm()
         with self._procs_lock:
             procs = [proc for proc, _ in self._residents.values()] + self._retiring
             self._residents, self._retiring = {}, []
@@ -437,9 +443,7 @@ class PdfConverter:
         ``on_done`` is called in the calling thread as each document finishes (any order).
         """
         self._start()
-        if self._rewarming is not None:  # the idle instances being started: wait for the Popen calls
-            self._rewarming.join(timeout=_EXIT_GRACE + 5)
-            self._rewarming = None
+        self.wait_warm()  # the idle instances being started: wait for the Popen calls
         self._cancel.clear()
         results: list[ConversionResult | None] = [None] * len(jobs)
         todo: list[tuple[int, ConversionJob]] = []
