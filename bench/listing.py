@@ -21,8 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.files import folder_entries  # noqa: E402
 from pipeline.validate import BLANK_FORMS_DIR, discover_units  # noqa: E402
-from pipeline.web.service import DOCUMENT_SUFFIXES, _files, _is_document  # noqa: E402
+from pipeline.web.service import DOCUMENT_SUFFIXES, _is_document  # noqa: E402
 
 
 def naive_units(forms_dir: Path) -> list[Path]:
@@ -36,7 +37,7 @@ def naive_documents(folder: Path) -> dict[str, Path]:
 
 
 def library_documents(folder: Path) -> dict[str, Path]:
-    return _files(folder, _is_document)
+    return {path.name: path for path in folder_entries(folder, _is_document)}
 
 
 def main() -> None:

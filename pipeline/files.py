@@ -21,7 +21,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -320,6 +320,33 @@ def text_name(name: str) -> str:
 def sha256_bytes(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+# A folder or entry that is not there to list: missing, not a folder, or a loop of symbolic links.
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
+
+
+def folder_entries(folder: Path, keep: Callable[[os.DirEntry[str]], bool]) -> list[Path]:
+    """The entries of ``folder`` that ``keep`` accepts, sorted by name; [] when there is no such
+    folder. ``keep`` reads the directory entry (``is_dir()``, ``is_file()`` need no stat of their
+    own), so a listing asked for on every web request stays cheap. An entry that cannot be looked
+    at (a link to nothing, a loop of links) is left out, as ``Path.is_dir()`` leaves it out."""
+
+    def kept(entry: os.DirEntry[str]) -> bool:
+        try:
+            return keep(entry)
+        except OSError as exc:
+            if exc.errno in _NOT_THERE:
+                return False
+            raise
+
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(folder / entry.name for entry in entries if kept(entry))
+    except OSError as exc:
+        if exc.errno in _NOT_THERE:
+            return []
+        raise
 
 
 def sha256_file(path: Path) -> str:

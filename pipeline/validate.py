@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipeline import layout, models, reader, rules
 from pipeline.edition import DEFAULT_EDITION, Edition
 from pipeline.errors import FormFileError, Problem, UsageError
-from pipeline.files import is_text_name, text_name
+from pipeline.files import folder_entries, is_text_name, text_name
 from pipeline.statuses import StatusId
 from pipeline.teryt import normalize_terc
 
@@ -348,10 +348,7 @@ BLANK_FORMS_DIR = "puste"
 
 
 def discover_units(forms_dir: Path) -> list[Path]:
-    """Unit folders under forms/: every subfolder except the blank forms and hidden ones. (The web
-    asks on every request: ``scandir`` knows a folder from the directory entry, without a stat.)"""
-    with os.scandir(forms_dir) as entries:
-        return sorted(
-            forms_dir / entry.name for entry in entries
-            if entry.is_dir() and entry.name != BLANK_FORMS_DIR and not entry.name.startswith((".", "_"))
-        )
+    """Unit folders under forms/: every subfolder except the blank forms and hidden ones (the web
+    asks on every request)."""
+    return folder_entries(forms_dir, lambda entry: entry.is_dir() and entry.name != BLANK_FORMS_DIR
+                          and not entry.name.startswith((".", "_")))

@@ -26,6 +26,7 @@ from pipeline.files import (
     UnsafePathError,
     atomic_replace_dir,
     atomic_write_bytes,
+    folder_entries,
     normalize_docx,
     safe_child,
     sha256_bytes,
@@ -220,6 +221,19 @@ def test_safe_child_rejects_symlink_outside(tmp_path):
     with pytest.raises(UnsafePathError, match="wychodzi poza katalog"):
         safe_child(root, "link", "x.txt")
     assert safe_child(root, "inside", "x") == root.resolve() / "sub" / "x"
+
+
+def test_folder_entries_leave_out_links_to_nothing_and_loops_and_a_missing_folder_is_empty(tmp_path):
+    (tmp_path / "b-folder").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "to-nothing").symlink_to(tmp_path / "nothing")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "to-folder").symlink_to(tmp_path / "b-folder")
+    assert folder_entries(tmp_path, lambda entry: entry.is_dir()) == [tmp_path / "b-folder", tmp_path / "to-folder"]
+    assert folder_entries(tmp_path, lambda entry: entry.is_file()) == [tmp_path / "a-file"]
+    assert folder_entries(tmp_path / "nothing", lambda entry: True) == []
+    assert folder_entries(tmp_path / "a-file", lambda entry: True) == []
+    assert folder_entries(tmp_path / "loop", lambda entry: True) == []
 
 
 def test_sha256(tmp_path):

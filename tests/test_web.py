@@ -245,11 +245,15 @@ def test_a_link_or_a_folder_in_a_units_output_is_neither_listed_nor_served(site,
     secret.write_bytes(b"%PDF tajne")
     (a_out / "hdr.pdf").symlink_to(secret)  # planted beside a real document
     (a_out / "spotkania.docx").mkdir()
+    (a_out / "karta_jst.pdf").symlink_to(a_out / "karta_jst.pdf")  # a loop of links
+    (teczka.config.forms_dir / "gmina-petla").symlink_to(teczka.config.forms_dir / "gmina-petla")
+    assert UNIT_A in teczka.unit_ids() and "gmina-petla" not in teczka.unit_ids()
     assert set(teczka._built_files(UNIT_A)) == {"hdr.docx"}
     fragment = client.get(f"/j/{token_a}/dokumenty").text
     assert "hdr.docx" in fragment and "hdr.pdf" not in fragment and "spotkania.docx" not in fragment
+    assert "karta_jst.pdf" not in fragment
     assert client.get(f"/j/{token_a}/dokument/hdr.docx").content == b"dokument A"
-    for name in ("hdr.pdf", "spotkania.docx"):
+    for name in ("hdr.pdf", "spotkania.docx", "karta_jst.pdf"):
         response = client.get(f"/j/{token_a}/dokument/{name}")
         assert response.status_code == 404 and b"tajne" not in response.content
 

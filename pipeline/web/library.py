@@ -29,6 +29,7 @@ from pipeline.files import (
     LockedError,
     UnsafePathError,
     atomic_write_bytes,
+    folder_entries,
     remove_half_written,
     safe_child,
     sha256_bytes,
@@ -46,7 +47,7 @@ from pipeline.writer import build_workbook
 __all__ = [
     "DEFAULT_EDITION", "FORMS", "FORMS_BY_FILE", "FORMS_BY_KEY", "FORM_SUFFIXES", "PAGE_CSS", "STAGE_COUNT", "STATUSES",
     "STATUSES_BY_ID", "BuildOptions", "BuildSummary", "Edition", "LockedError", "Problem", "TeczkaError",
-    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "output_heading", "output_rank", "blank_form", "build", "remove_half_written",
+    "UnitReport", "UnsafePathError", "UsageError", "atomic_write_bytes", "folder_entries", "output_heading", "output_rank", "blank_form", "build", "remove_half_written",
     "discover_units", "feedback_workbooks", "form_files", "identify_form", "load_edition", "mask_problem",
     "render_unit", "report_units", "safe_child", "sha256_bytes", "sha256_file", "stage_strip", "validate_unit",
 ]  # fmt: skip

@@ -13,7 +13,6 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,17 +52,6 @@ class WebConfig:
         self.forms_dir, self.out_dir = Path(self.forms_dir).absolute(), Path(self.out_dir).absolute()
         self.templates_dir = Path(self.templates_dir).absolute()
         self.data_dir = Path(self.data_dir).absolute() if self.data_dir else default_data_dir(self.out_dir)
-
-
-def _files(folder: Path, keep: Callable[[os.DirEntry[str]], bool]) -> dict[str, Path]:
-    """Name -> path of the entries of ``folder`` that ``keep`` accepts; {} when there is no such
-    folder. Every open team page asks for its documents every 1.5 s: ``scandir`` tells a file
-    from the directory entry, without a stat for each."""
-    try:
-        with os.scandir(folder) as entries:
-            return {entry.name: folder / entry.name for entry in entries if keep(entry)}
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
 
 
 def _is_document(entry: os.DirEntry[str]) -> bool:
@@ -191,7 +179,7 @@ class Teczka:
 
     @staticmethod
     def _signature(folder: Path) -> tuple[Any, ...]:
-        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in library.form_files(folder)) \
+        return tuple((p.name, (stat := p.stat()).st_size, stat.st_mtime_ns) for p in library.form_files(folder)) \
             if folder.is_dir() else ()
 
     def unit_views(self) -> list[dict[str, Any]]:
@@ -336,12 +324,15 @@ class Teczka:
     def _put_in_place(self, unit: str, folder: Path, form: Any, data: bytes,
                       current: list[tuple[Path, Any]], sha256: str) -> None:
         target = folder / form.file_name
+        unchanged = False  # the same bytes as the current form: a team sends its unchanged workbooks
         for path, existing in current:  # the versions it replaces go to the history first
             if existing is not None and existing.key == form.key and path.exists():
-                self._keep(unit, path.read_bytes(), library.sha256_file(path))
-        # The same bytes as the current form (a team sends its unchanged workbooks with the one
-        # it fixed): nothing to write, and the unchanged file tells the build there is nothing to redo.
-        if not (target.is_file() and not target.is_symlink() and library.sha256_file(target) == sha256):
+                kept = path.read_bytes()
+                digest = library.sha256_bytes(kept)
+                self._keep(unit, kept, digest)
+                unchanged = unchanged or (path == target and digest == sha256 and not path.is_symlink())
+        # Nothing to write then, and the unchanged file tells the build there is nothing to redo.
+        if not unchanged:
             folder.mkdir(parents=True, exist_ok=True)
             library.atomic_write_bytes(target, data)
         for path, existing in current:  # the same form saved under another name by hand
@@ -388,10 +379,11 @@ class Teczka:
             folder = library.safe_child(self.config.out_dir, unit)
         except library.UnsafePathError:
             return {}
-        return _files(folder, _is_document)
+        return {path.name: path for path in library.folder_entries(folder, _is_document)}
 
     def _preview_files(self, unit: str) -> dict[str, Path]:
-        return _files(self.data_dir / "podglad" / unit, lambda entry: entry.is_file())
+        return {path.name: path for path in library.folder_entries(self.data_dir / "podglad" / unit,
+                                                                   lambda entry: entry.is_file())}
 
     def documents(self, unit: str) -> dict[str, Any]:
         """Each document with its formats: the .docx (a fresh preview, else the built one), the
