@@ -54,7 +54,9 @@ def keep_uploading(link: str, versions: list[bytes], answered: list[tuple[str, s
                                        files=[("pliki", (f"hdr-{index}.xlsx", data, XLSX))])
                 if response.status_code == 429:  # the link's uploads per minute: refused, nothing written
                     return
-                result = "poprawny" if "— poprawny" in response.text else "inny"
+                # anything but "poprawny" keeps the status and the page's text for the failure message
+                result = "poprawny" if "— poprawny" in response.text else \
+                    f"{response.status_code}: {' '.join(re.sub(r'<[^>]+>', ' ', response.text).split())[:600]}"
                 answered.append((hashlib.sha256(data).hexdigest(), result))
     except httpx.HTTPError:
         return  # killed mid-request: this upload has no answer
@@ -107,8 +109,10 @@ def test_a_server_killed_during_uploads_leaves_no_half_written_form_and_a_consis
             assert states.count("current") == 1
             assert (current_sha, "current") in rows  # the form in forms/ is the history's current one
             recorded = {sha for sha, _ in rows}
+            logs = "\n".join(log.read_text(errors="replace")[-3000:] for log in sorted(tmp_path.glob("server-*.log")))
             for sha, result_text in answered:  # every answered upload is in the history
-                assert result_text == "poprawny" and sha in recorded
+                assert result_text == "poprawny", f"round {round_number}: {result_text}\n{logs}"
+                assert sha in recorded
             assert recorded <= shas
             for sha in recorded:
                 assert (tmp_path / "teczka-web" / "historia" / UNIT_A / f"{sha}.xlsx").is_file()
